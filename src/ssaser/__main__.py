@@ -1,0 +1,5 @@
+import sys
+
+from ssaser.cli.main import main
+
+sys.exit(main())

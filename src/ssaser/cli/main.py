@@ -1,0 +1,70 @@
+"""Entry point of the ``ssaser`` console script.
+
+Each subcommand lives in its own module ``ssaser.cli.<name>`` that defines
+``register(subparsers)``; heavy imports (torch, lightning) happen inside the handlers so
+that ``ssaser --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from ssaser import __version__
+from ssaser.errors import SsaserError
+
+#: Subcommand modules, in the order of the pipeline (audio -> features -> data -> models
+#: -> training -> inference -> serve).
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "features",
+    "synth",
+    "prepare",
+    "describe",
+    "train",
+    "cv",
+    "demo",
+    "enroll",
+    "predict",
+    "export",
+    "serve",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ssaser",
+        description="Speaker-attentive speech emotion recognition.",
+    )
+    parser.add_argument("--version", action="version", version=f"ssaser {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"ssaser.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"ssaser.cli.{name}":
+                continue  # subcommand not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except SsaserError as exc:
+        print(f"ssaser {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"ssaser {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Error types shared by the whole package.
+
+Every error a user can cause with bad input is one of these, with a one-line message;
+the CLI prints that line and exits non-zero instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SsaserError(Exception):
+    """Base class of every error ssaser raises on purpose."""
+
+
+class AudioError(SsaserError):
+    """An audio input that cannot be used.
+
+    Parameters
+    ----------
+    source : str or Path
+        The file (or a description such as ``"<upload>"``) that failed.
+    cause : str
+        One line saying why, e.g. ``"file is empty"``.
+    """
+
+    def __init__(self, source: str | Path, cause: str) -> None:
+        self.source = str(source)
+        self.cause = cause
+        super().__init__(f"{self.source}: {cause}")
+
+
+class ManifestError(SsaserError):
+    """A manifest (CSV) or a corpus tree that does not hold what it must."""
+
+
+class ModelFileError(SsaserError):
+    """A model directory that is missing, incomplete or of an unknown format."""

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real corpora (through SSASER_DATA) and generated audio."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def _data_root() -> Path | None:
+    value = os.environ.get("SSASER_DATA")
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """Root of the real corpora (``../shared/data``); skips the test where it is absent."""
+    root = _data_root()
+    if root is None:
+        pytest.skip("real corpora not available: set SSASER_DATA to the folder holding emodb/ and ravdess/")
+    return root
+
+
+@pytest.fixture(scope="session")
+def emodb_dir(data_root: Path) -> Path:
+    path = data_root / "emodb"
+    if not (path / "wav").is_dir():
+        pytest.skip(f"EmoDB-2s not found under {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def ravdess_dir(data_root: Path) -> Path:
+    path = data_root / "ravdess"
+    if not path.is_dir():
+        pytest.skip(f"RAVDESS not found under {path}")
+    return path
+
+
+def make_tone(seconds: float = 1.0, sample_rate: int = 16000, freq: float = 220.0, seed: int = 0) -> np.ndarray:
+    """A harmonic tone with a little noise, float32 in [-1, 1], shape ``(samples,)``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    wave = sum(np.sin(2 * np.pi * freq * k * t) / k for k in range(1, 6))
+    wave = 0.3 * wave / np.max(np.abs(wave)) + 0.01 * rng.standard_normal(t.size)
+    return wave.astype(np.float32)
+
+
+@pytest.fixture
+def tone() -> np.ndarray:
+    return make_tone()
