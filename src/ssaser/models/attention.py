@@ -1,0 +1,108 @@
+"""Attention layers: self attention pooling (SA, eq. 1-2) and Self Speaker Attention (SSA, eq. 3-7).
+
+Both return their weights with the context, so the weights of a forward pass are available
+without a second pass (the paper's Figure 3 plots them).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ssaser.models.config import ModelConfig
+
+
+def _vector(size: int) -> nn.Parameter:
+    # Small random start: all-zero score weights would give uniform attention and, for W_q,
+    # a zero query (no gradient through the cross scores at the first step).
+    return nn.Parameter(torch.randn(size) / math.sqrt(size))
+
+
+class SelfAttentionPooling(nn.Module):
+    """Self attention pooling over time, eq. 1-2.
+
+    ``alpha = softmax_t(h W_att)``, ``W_att in R^d``; ``c = sum_t alpha_t h_t``.
+
+    Parameters
+    ----------
+    dim : int
+        ``d``, the size of a frame of ``h``.
+    """
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.w_att = _vector(dim)
+
+    def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pool ``h (batch, T, d)`` -> context ``(batch, d)`` and weights ``alpha (batch, T)``."""
+        alpha = torch.softmax(h @ self.w_att, dim=-1)
+        context = torch.einsum("bt,btd->bd", alpha, h)
+        return context, alpha
+
+
+class SelfSpeakerAttention(nn.Module):
+    """Self Speaker Attention, eq. 3-7 as reconstructed in ``shared/paper/NOTES.md``.
+
+    1. query ``q_em = h_em^T W_q``, ``W_q in R^T`` -> ``(d,)`` (hence a fixed ``T``);
+    2. self scores ``a_em = h_em W_k_em``, ``W_k_em in R^d`` -> ``(T,)``;
+    3. cross scores ``a_sp = (h_sp W_k_sp) q_em / s``, ``W_k_sp in R^{d x d}``, with
+       ``s = sqrt(T)`` (paper, default) or ``sqrt(d)`` (``attention_scaling``);
+    4. one softmax over the ``2T`` scores ``[a_em, a_sp]``;
+    5. values ``V_em = h_em W_v_em``, ``V_sp = h_sp W_v_sp``;
+    6. context ``c = [sum_t alpha_t V_em_t ; sum_t alpha_{T+t} V_sp_t]`` in ``R^{2d}``
+       (``ssa_context="concat"``, default: block-placed values) or their sum in ``R^d``
+       (``"sum"``).
+
+    Parameters
+    ----------
+    config : ModelConfig
+        Gives ``T``, ``d``, the scaling and the context option.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        frames, dim = config.frames_after_pool, config.hidden_dim
+        self.frames = frames
+        self.concat = config.ssa_context == "concat"
+        self.scale = 1.0 / math.sqrt(frames if config.attention_scaling == "sqrt_T" else dim)
+        self.w_q = _vector(frames)
+        self.w_k_em = _vector(dim)
+        self.w_k_sp = nn.Linear(dim, dim, bias=False)
+        self.w_v_em = nn.Linear(dim, dim, bias=False)
+        self.w_v_sp = nn.Linear(dim, dim, bias=False)
+
+    @property
+    def out_dim(self) -> int:
+        """Size of the context: ``2d`` (concat) or ``d`` (sum)."""
+        dim = self.w_v_em.out_features
+        return 2 * dim if self.concat else dim
+
+    def forward(
+        self, h_em: torch.Tensor, h_sp: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Attend.
+
+        Parameters
+        ----------
+        h_em, h_sp : torch.Tensor
+            ``(batch, T, d)`` BLSTM outputs of the emotion and speaker CRNNs.
+
+        Returns
+        -------
+        context : torch.Tensor
+            ``(batch, 2d)`` (concat) or ``(batch, d)`` (sum).
+        alpha_em, alpha_sp : torch.Tensor
+            ``(batch, T)`` each: the two halves of the one softmax over ``2T``
+            (together they sum to 1 per row).
+        """
+        query = torch.einsum("btd,t->bd", h_em, self.w_q)
+        score_em = h_em @ self.w_k_em
+        score_sp = torch.einsum("btd,bd->bt", self.w_k_sp(h_sp), query) * self.scale
+        alpha = torch.softmax(torch.cat([score_em, score_sp], dim=-1), dim=-1)
+        alpha_em, alpha_sp = alpha[:, : self.frames], alpha[:, self.frames :]
+        c_em = torch.einsum("bt,btd->bd", alpha_em, self.w_v_em(h_em))
+        c_sp = torch.einsum("bt,btd->bd", alpha_sp, self.w_v_sp(h_sp))
+        context = torch.cat([c_em, c_sp], dim=-1) if self.concat else c_em + c_sp
+        return context, alpha_em, alpha_sp

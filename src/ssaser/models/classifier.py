@@ -1,0 +1,69 @@
+"""Classification layers: plain linear, and the class-collapse constrained layer (eq. 8)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+#: Guards the L1 norms against division by zero (an all-zero embedding or weight column).
+_EPS = 1e-12
+
+
+class ConstrainedLinear(nn.Module):
+    """Linear layer whose class columns share one L1 norm (eq. 8, the "-r" regularisation).
+
+    A re-parametrisation in the forward pass, no bias: with free weights ``V (C, n_em)``,
+
+    ``W^c = V^c / ||V^c||_1 * N / (C * ||sum_i x_i||_1)``
+
+    for a batch ``x_1..x_N``; gradients flow through the normalisation. In training mode the
+    batch formula is used; in evaluation mode ``N = 1`` per row (``||x_i||_1`` of the row
+    itself) so that a prediction never depends on the other rows of its batch. The factor is
+    common to all classes, so the argmax is the same either way.
+
+    Parameters
+    ----------
+    in_features : int
+        ``n_em``, the embedding size.
+    n_classes : int
+        ``C``.
+    """
+
+    def __init__(self, in_features: int, n_classes: int) -> None:
+        super().__init__()
+        self.n_classes = n_classes
+        self.weight = nn.Parameter(torch.empty(n_classes, in_features))
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # nn.Linear's default init
+
+    def column_scale(self, x: torch.Tensor) -> torch.Tensor:
+        """Target L1 norm of every class column: ``(1, 1)`` in training, ``(batch, 1)`` in eval.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            ``(batch, n_em)`` inputs.
+        """
+        if self.training:
+            total = x.sum(dim=0).abs().sum().clamp_min(_EPS)
+            return (x.shape[0] / (self.n_classes * total)).reshape(1, 1)
+        return 1.0 / (self.n_classes * x.abs().sum(dim=1, keepdim=True).clamp_min(_EPS))
+
+    def unit_weight(self) -> torch.Tensor:
+        """``V^c / ||V^c||_1`` for every class, ``(C, n_em)``."""
+        return self.weight / self.weight.abs().sum(dim=1, keepdim=True).clamp_min(_EPS)
+
+    def effective_weight(self, x: torch.Tensor) -> torch.Tensor:
+        """The weights ``W`` applied to the batch ``x``: ``(1, C, n_em)`` in training mode (one
+        matrix for the batch), ``(batch, C, n_em)`` in evaluation mode (one per row)."""
+        return self.unit_weight().unsqueeze(0) * self.column_scale(x).unsqueeze(-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(batch, C)`` for ``x (batch, n_em)``."""
+        return (x @ self.unit_weight().t()) * self.column_scale(x)
+
+
+def make_classifier(in_features: int, n_classes: int, constrained: bool) -> nn.Module:
+    """The constrained layer (``-r`` systems) or a plain ``nn.Linear`` with bias (ACRNN)."""
+    return ConstrainedLinear(in_features, n_classes) if constrained else nn.Linear(in_features, n_classes)
