@@ -1,0 +1,15 @@
+"""3-D log-Mel front end (static, delta, delta-delta), segmentation, normalisation, cache."""
+
+from ssaser.features.config import FeatureConfig
+from ssaser.features.logmel import LogMel3D, compute_features, compute_features_batch
+from ssaser.features.normalize import SpeakerNormalizer
+from ssaser.features.segment import segment_features
+
+__all__ = [
+    "FeatureConfig",
+    "LogMel3D",
+    "SpeakerNormalizer",
+    "compute_features",
+    "compute_features_batch",
+    "segment_features",
+]
