@@ -1,0 +1,132 @@
+"""Utterance-level metrics (UAR, WA, macro-F1, confusion) and fold statistics.
+
+UAR (unweighted average recall) is the mean of the per-class recalls, i.e. sklearn's
+``balanced_accuracy_score``; WA (weighted accuracy) is plain accuracy. Both are computed on
+utterances, whose posterior is the mean of their segments' posteriors (paper, section 3.2).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import numpy as np
+from scipy import stats
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score
+
+
+def aggregate_utterances(
+    segment_probs: np.ndarray, utterance_index: np.ndarray, n_utterances: int | None = None
+) -> np.ndarray:
+    """Average segment posteriors into utterance posteriors.
+
+    Parameters
+    ----------
+    segment_probs : np.ndarray
+        ``(segments, classes)`` posteriors (softmax outputs) of every segment.
+    utterance_index : np.ndarray
+        ``(segments,)`` integer index of the utterance each segment comes from, in
+        ``[0, n_utterances)``.
+    n_utterances : int, optional
+        Number of utterances; defaults to ``utterance_index.max() + 1``.
+
+    Returns
+    -------
+    np.ndarray
+        ``(n_utterances, classes)`` mean posterior of each utterance's segments.
+
+    Raises
+    ------
+    ValueError
+        If an utterance has no segment (its mean would be undefined).
+    """
+    probs = np.asarray(segment_probs, dtype=np.float64)
+    index = np.asarray(utterance_index, dtype=np.int64)
+    if probs.ndim != 2 or index.shape != (probs.shape[0],):
+        raise ValueError(f"expected (segments, classes) and (segments,), got {probs.shape} and {index.shape}")
+    n = int(index.max()) + 1 if n_utterances is None else int(n_utterances)
+    sums = np.zeros((n, probs.shape[1]))
+    np.add.at(sums, index, probs)
+    counts = np.bincount(index, minlength=n).astype(np.float64)
+    if np.any(counts == 0):
+        raise ValueError(f"{int(np.sum(counts == 0))} utterance(s) without any segment")
+    return sums / counts[:, None]
+
+
+def classification_metrics(
+    y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray, n_classes: int
+) -> dict:
+    """UAR, WA, macro-F1 and the confusion matrix of integer predictions.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like
+        ``(utterances,)`` class indices in ``[0, n_classes)``.
+    n_classes : int
+        Number of classes; classes absent from ``y_true`` are left out of UAR (a recall of
+        a class with no example is undefined) but keep their row in the confusion matrix.
+
+    Returns
+    -------
+    dict
+        ``uar``, ``wa``, ``macro_f1`` (floats in [0, 1]), ``confusion`` (``(n_classes,
+        n_classes)`` nested list of counts, rows = true class, columns = predicted) and ``n``.
+    """
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    labels = list(range(n_classes))
+    present = sorted(set(y_true.tolist()))
+    return {
+        "uar": float(balanced_accuracy_score(y_true, y_pred)),
+        "wa": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)),
+        "confusion": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        "n": int(y_true.size),
+    }
+
+
+def mean_ci(values: Iterable[float], confidence: float = 0.95) -> tuple[float, float]:
+    """Mean and half-width of its two-sided confidence interval (Student's t).
+
+    Parameters
+    ----------
+    values : iterable of float
+        One value per fold.
+    confidence : float
+        Coverage of the interval, 0.95 for the paper's "+-" figures.
+
+    Returns
+    -------
+    (float, float)
+        The mean and ``t_{(1+confidence)/2, n-1} * s / sqrt(n)``; the half-width is NaN for a
+        single value (no spread can be estimated from one fold).
+    """
+    x = np.asarray(list(values), dtype=np.float64)
+    if x.size == 0:
+        raise ValueError("no values")
+    if x.size == 1:
+        return float(x[0]), math.nan
+    half = stats.t.ppf((1 + confidence) / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    return float(x.mean()), float(half)
+
+
+def summarize_folds(fold_metrics: Sequence[dict], keys: Sequence[str] = ("uar", "wa", "macro_f1")) -> dict:
+    """Mean and 95% CI of each metric over folds, plus the summed confusion matrix.
+
+    Parameters
+    ----------
+    fold_metrics : sequence of dict
+        Outputs of :func:`classification_metrics`, one per fold.
+
+    Returns
+    -------
+    dict
+        ``{key: {"mean", "ci95", "values"}}`` for each key and ``confusion`` (sum over folds).
+    """
+    summary: dict = {}
+    for key in keys:
+        values = [float(m[key]) for m in fold_metrics]
+        mean, half = mean_ci(values)
+        summary[key] = {"mean": mean, "ci95": None if math.isnan(half) else half, "values": values}
+    summary["confusion"] = np.sum([np.asarray(m["confusion"]) for m in fold_metrics], axis=0).tolist()
+    return summary

@@ -1,0 +1,164 @@
+"""Figures of a cross-validation run, drawn with matplotlib's Agg backend (no display).
+
+- :func:`plot_confusion`: row-normalised confusion matrix (the paper's Figure 4).
+- :func:`plot_attention`: ``alpha_em`` and ``alpha_sp`` over time under the segment's
+  log-Mel spectrogram (Figure 3).
+- :func:`plot_tsne`: 2-D t-SNE of emotion embeddings coloured by emotion (Figure 5).
+- :func:`plot_curves`: training loss and validation UAR per epoch, one line per fold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    _pyplot().close(fig)
+    return path
+
+
+def plot_confusion(confusion: Sequence[Sequence[float]], labels: Sequence[str], path: str | Path, title: str = "") -> Path:
+    """Row-normalised confusion matrix with the percentages written in the cells.
+
+    Parameters
+    ----------
+    confusion : array-like
+        ``(classes, classes)`` counts, rows = true class, columns = predicted class.
+    labels : sequence of str
+        Class names in index order.
+    path : str or Path
+        PNG file to write.
+    """
+    plt = _pyplot()
+    counts = np.asarray(confusion, dtype=np.float64)
+    rows = counts.sum(axis=1, keepdims=True)
+    norm = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
+    size = 1.2 + 0.55 * len(labels)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(norm.shape[0]):
+        for j in range(norm.shape[1]):
+            ax.text(j, i, f"{100 * norm[i, j]:.0f}", ha="center", va="center",
+                    color="white" if norm[i, j] > 0.5 else "black", fontsize=8)
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_attention(
+    features: np.ndarray,
+    alpha_em: np.ndarray,
+    alpha_sp: np.ndarray | None,
+    path: str | Path,
+    frame_seconds: float,
+    title: str = "",
+) -> Path:
+    """Self (``alpha_em``) and speaker (``alpha_sp``) attention over a segment's time axis.
+
+    Parameters
+    ----------
+    features : np.ndarray
+        ``(3, frames, n_mels)`` normalised segment; its static channel is drawn on top.
+    alpha_em : np.ndarray
+        ``(T,)`` self-attention weights over the ``T`` encoder steps.
+    alpha_sp : np.ndarray or None
+        ``(T,)`` speaker-attention weights (None for a system without SSA).
+    frame_seconds : float
+        Duration of one input frame (hop), to put the x axis in seconds.
+    """
+    plt = _pyplot()
+    frames = features.shape[1]
+    duration = frames * frame_seconds
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 4.5), sharex=True, height_ratios=[1.2, 1])
+    top.imshow(features[0].T, origin="lower", aspect="auto", cmap="magma", extent=(0, duration, 0, features.shape[2]))
+    top.set_ylabel("mel band")
+    top.set_title(title)
+    t_em = (np.arange(alpha_em.size) + 0.5) * duration / alpha_em.size
+    bottom.plot(t_em, alpha_em, label=r"$\alpha_{em}$ (self)", color="tab:blue")
+    if alpha_sp is not None:
+        t_sp = (np.arange(alpha_sp.size) + 0.5) * duration / alpha_sp.size
+        bottom.plot(t_sp, alpha_sp, label=r"$\alpha_{sp}$ (speaker)", color="tab:orange")
+    bottom.set_xlabel("time (s)")
+    bottom.set_ylabel("attention weight")
+    bottom.legend(loc="upper right")
+    return _save(fig, path)
+
+
+def plot_tsne(
+    embeddings: np.ndarray, labels: np.ndarray, names: Sequence[str], path: str | Path, title: str = "", seed: int = 0
+) -> Path:
+    """2-D t-SNE (sklearn) of embeddings, one colour per class.
+
+    Parameters
+    ----------
+    embeddings : np.ndarray
+        ``(items, dim)`` emotion embeddings.
+    labels : np.ndarray
+        ``(items,)`` class index of each item.
+    names : sequence of str
+        Class names in index order (the legend).
+    """
+    from sklearn.manifold import TSNE
+
+    plt = _pyplot()
+    x = np.asarray(embeddings, dtype=np.float64)
+    # t-SNE needs perplexity < n_samples; tiny test sets get a smaller one.
+    perplexity = float(min(30.0, max(2.0, (x.shape[0] - 1) / 3)))
+    points = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x)
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for c, name in enumerate(names):
+        mask = np.asarray(labels) == c
+        if mask.any():
+            ax.scatter(points[mask, 0], points[mask, 1], s=10, label=name)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(fontsize=7, markerscale=1.5, loc="best")
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_curves(histories: Mapping[str, Sequence[Sequence[Mapping[str, float]]]], path: str | Path) -> Path:
+    """Training loss and validation UAR per epoch, a panel each, one line per (model, fold).
+
+    Parameters
+    ----------
+    histories : mapping
+        ``{model: [fold_history, ...]}`` where a fold history is a list of per-epoch dicts
+        holding ``epoch`` and optionally ``train_loss`` and ``val_uar``.
+    """
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, (model, folds) in enumerate(histories.items()):
+        colour = colours[k % len(colours)]
+        for f, history in enumerate(folds):
+            label = model if f == 0 else None
+            for ax, key in ((left, "train_loss"), (right, "val_uar")):
+                points = [(h["epoch"], h[key]) for h in history if h.get(key) is not None]
+                if points:
+                    ax.plot(*zip(*points), color=colour, alpha=0.6, label=label, marker=".")
+    left.set_title("training loss")
+    right.set_title("validation UAR (utterances)")
+    for ax in (left, right):
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=8)
+    return _save(fig, path)

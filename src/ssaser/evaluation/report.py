@@ -1,0 +1,109 @@
+"""The Markdown report of a cross-validation run (a Table-1-like comparison).
+
+It is written from ``results.json`` alone, so a report can be rebuilt from saved results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+#: The paper's Table 1 (UAR %, mean +- 95% CI over 10 folds, speaker-dependent), for context.
+PAPER_TABLE1 = {
+    "acrnn": {"Att-HACK": "36.97 ± 2.01", "IEMOCAP": "63.86 ± 2.23"},
+    "acrnn-r": {"Att-HACK": "67.15 ± 9.10", "IEMOCAP": "68.26 ± 2.57"},
+    "ssa-crnn-r": {"Att-HACK": "70.25 ± 4.36", "IEMOCAP": "77.22 ± 4.27"},
+}
+
+#: The paper's ordering of the three systems, weakest first.
+PAPER_ORDER = ("acrnn", "acrnn-r", "ssa-crnn-r")
+
+DISPLAY = {"acrnn": "ACRNN", "acrnn-r": "ACRNN-r", "ssa-crnn-r": "SSA-CRNN-r"}
+
+
+def _pct(stat: Mapping) -> str:
+    mean = 100 * stat["mean"]
+    ci = stat.get("ci95")
+    return f"{mean:.2f} ± {100 * ci:.2f}" if ci is not None else f"{mean:.2f}"
+
+
+def ordering_statement(models: Mapping[str, Mapping]) -> str | None:
+    """Whether the mean UARs follow the paper's ACRNN < ACRNN-r < SSA-CRNN-r, in one sentence.
+
+    Returns None when fewer than two of the paper's systems were run.
+    """
+    present = [m for m in PAPER_ORDER if m in models]
+    if len(present) < 2:
+        return None
+    means = [models[m]["summary"]["uar"]["mean"] for m in present]
+    chain = " < ".join(DISPLAY[m] for m in present)
+    holds = all(a < b for a, b in zip(means, means[1:]))
+    observed = " < ".join(DISPLAY[m] for m, _ in sorted(zip(present, means), key=lambda p: p[1]))
+    verdict = "holds" if holds else "does not hold"
+    return (
+        f"The paper's ordering {chain} {verdict} here on mean UAR (observed: {observed}); "
+        "overlapping confidence intervals mean a difference is not significant."
+    )
+
+
+def render_report(results: Mapping) -> str:
+    """Markdown text of the report for a ``results.json`` mapping (see ``ssaser.training.cv``)."""
+    models = results["models"]
+    corpus = results.get("corpus", {})
+    reported = results.get("reported_split", "validation")
+    lines = [
+        f"# Cross-validation report: {corpus.get('name', 'corpus')}",
+        "",
+        f"- Protocol: `{results['protocol']}`, {results['folds']} folds"
+        + (f", test fraction {results['test_fraction']}" if results.get("test_fraction") else ""),
+        f"- Reported split: **{reported}**; model selection (best-UAR epoch) "
+        + ("**saw** the reported data (the paper's protocol: optimistic)."
+           if results.get("selection_saw_reported_data") else "never saw the reported data."),
+        f"- Preset: `{results.get('preset')}`; utterances: {corpus.get('utterances')}, "
+        f"speakers: {corpus.get('speakers')}, emotions: {', '.join(corpus.get('emotions', []))}",
+        f"- Metrics at utterance level (mean of segment posteriors); UAR = balanced accuracy.",
+        "",
+        "| system | UAR % | WA % | macro-F1 % | folds | best epoch (mean) | epochs run (mean) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in models.items():
+        s = entry["summary"]
+        folds = entry["folds"]
+        best = sum(f["best_epoch"] for f in folds) / len(folds)
+        ran = sum(f["epochs"] for f in folds) / len(folds)
+        lines.append(
+            f"| {DISPLAY.get(name, name)} | {_pct(s['uar'])} | {_pct(s['wa'])} | {_pct(s['macro_f1'])} "
+            f"| {len(folds)} | {best:.1f} | {ran:.1f} |"
+        )
+    lines += ["", "Values are mean ± half-width of the 95% confidence interval (Student's t over folds)."]
+    statement = ordering_statement(models)
+    if statement:
+        lines += ["", statement]
+    lines += ["", "## Per fold (UAR %)", "", "| system | " + " | ".join(
+        str(f["fold"]) for f in next(iter(models.values()))["folds"]) + " |"]
+    lines.append("|---|" + "---|" * len(next(iter(models.values()))["folds"]))
+    for name, entry in models.items():
+        lines.append(f"| {DISPLAY.get(name, name)} | " + " | ".join(f"{100 * f['uar']:.1f}" for f in entry["folds"]) + " |")
+    lines += ["", "## Figures", ""]
+    for name in models:
+        lines.append(f"- Confusion matrix (row-normalised, summed over folds), {DISPLAY.get(name, name)}: "
+                     f"![confusion_{name}](confusion_{name}.png)")
+        lines.append(f"- t-SNE of emotion embeddings (fold 0), {DISPLAY.get(name, name)}: ![tsne_{name}](tsne_{name}.png)")
+    lines += ["- Attention over time for one segment (Figure 3 of the paper): ![attention](attention.png)",
+              "- Training curves: ![curves](curves.png)", ""]
+    lines += ["## The paper's Table 1 (UAR %, for context; other corpora)", "",
+              "| system | Att-HACK | IEMOCAP |", "|---|---|---|"]
+    lines += [f"| {DISPLAY[m]} | {v['Att-HACK']} | {v['IEMOCAP']} |" for m, v in PAPER_TABLE1.items()]
+    run = results.get("run", {})
+    if run:
+        lines += ["", "## Run", ""]
+        lines += [f"- {key}: `{value}`" for key, value in run.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results: Mapping, path: str | Path) -> Path:
+    """Write :func:`render_report` to ``path`` and return it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(results), encoding="utf-8")
+    return path

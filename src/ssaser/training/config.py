@@ -1,0 +1,197 @@
+"""Training configuration: the YAML files of ``ssaser/configs`` plus command-line overrides.
+
+A configuration is a flat mapping of the :class:`TrainConfig` fields; ``model_options`` holds
+overrides of the :class:`ssaser.models.config.ModelConfig` preset and ``feature_options``
+overrides of the :class:`ssaser.features.FeatureConfig`. Any key can be changed on the command
+line with ``--set key=value`` (the value is read as YAML, so ``3e-4``, ``true``, ``[0.9, 0.99]``
+work; dotted keys reach into the two option mappings: ``--set model_options.dropout=0.2``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
+
+from ssaser.errors import SsaserError
+
+
+class ConfigError(SsaserError):
+    """A configuration file or ``--set`` override that cannot be used."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides how one system is trained on one fold.
+
+    Parameters
+    ----------
+    model : str
+        System name: ``acrnn``, ``acrnn-r`` or ``ssa-crnn-r``.
+    preset : str
+        Model size preset: ``paper``, ``lite`` or ``tiny``.
+    model_options, feature_options : dict
+        Field overrides of the preset's ModelConfig / of the default FeatureConfig.
+    epochs : int
+        Maximum epochs.
+    batch_size : int
+        Segments per emotion-balanced batch (40 in the paper).
+    batches_per_epoch : int or None
+        Batches per epoch (over all ranks); None: ``ceil(training segments / batch_size)``.
+    lr, betas, weight_decay : float, list of float, float
+        NAdam settings (paper: lr 1e-4, beta1 0.9).
+    patience : int
+        Early stopping after this many epochs without a better validation UAR; 0 = off.
+    seed : int
+        Seed of weights, batches and dropout (a run is reproducible from it).
+    bf16 : bool
+        bf16 autocast (``precision="bf16-mixed"``) where the hardware supports it.
+    segment_hop : int or None
+        Hop in frames between training/evaluation segments; None = segment length (no overlap).
+    val_fraction : float
+        ``ssaser train`` only: share of utterances held out (stratified by emotion and
+        speaker) for best-epoch selection; 0 keeps the last epoch.
+    num_workers : int
+        DataLoader workers (the segments are in memory; 0 is usually fastest).
+    """
+
+    model: str = "ssa-crnn-r"
+    preset: str = "lite"
+    model_options: dict = field(default_factory=dict)
+    feature_options: dict = field(default_factory=dict)
+    epochs: int = 30
+    batch_size: int = 40
+    batches_per_epoch: int | None = None
+    lr: float = 1e-4
+    betas: tuple[float, float] = (0.9, 0.999)
+    weight_decay: float = 0.0
+    patience: int = 0
+    seed: int = 0
+    bf16: bool = False
+    segment_hop: int | None = None
+    val_fraction: float = 0.2
+    num_workers: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        checks = [
+            (self.epochs >= 1, "epochs must be at least 1"),
+            (self.batch_size >= 1, "batch_size must be at least 1"),
+            (self.lr > 0, "lr must be positive"),
+            (len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "betas must be two values in [0, 1)"),
+            (self.patience >= 0, "patience must be >= 0"),
+            (0 <= self.val_fraction < 1, "val_fraction must be in [0, 1)"),
+            (self.batches_per_epoch is None or self.batches_per_epoch >= 1, "batches_per_epoch must be >= 1"),
+            (self.segment_hop is None or self.segment_hop >= 1, "segment_hop must be >= 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON/YAML-able dict."""
+        out = dataclasses.asdict(self)
+        out["betas"] = list(self.betas)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrainConfig":
+        """Build from a mapping; unknown keys are an error so that typos do not pass silently."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        try:
+            return cls(**dict(data))
+        except TypeError as exc:
+            raise ConfigError(f"bad configuration: {exc}") from None
+
+
+def packaged_config_path(model: str) -> Path:
+    """The YAML file shipped for a system (``ssaser/configs/<model>.yaml``)."""
+    path = Path(str(resources.files("ssaser") / "configs" / f"{model}.yaml"))
+    if not path.is_file():
+        raise ConfigError(f"no configuration file for system {model!r} ({path})")
+    return path
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """A YAML mapping from a file, with a one-line error for a missing or malformed one."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a configuration must be a mapping of keys to values")
+    return data
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``["lr=3e-4", "model_options.dropout=0.2"]`` -> nested dict of YAML-parsed values."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            raise ConfigError(f"--set {key}: cannot read value {raw!r}") from None
+        target = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise ConfigError(f"--set {key}: {part} is not a mapping")
+        target[leaf] = value
+    return out
+
+
+def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Recursive dict update: mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(
+    model: str | None = None,
+    config_path: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> TrainConfig:
+    """The configuration of one system: file, then overrides.
+
+    Parameters
+    ----------
+    model : str, optional
+        System name; its packaged YAML is the base unless ``config_path`` is given.
+    config_path : str or Path, optional
+        A YAML file to use as the base instead.
+    overrides : mapping, optional
+        Keys to change (from command-line flags and ``--set``); ``model`` is forced to
+        ``model`` when both are given.
+    """
+    if config_path is not None:
+        data = read_yaml(config_path)
+    elif model is not None:
+        data = read_yaml(packaged_config_path(model))
+    else:
+        data = {}
+    data = merge(data, overrides or {})
+    if model is not None:
+        data["model"] = model
+    return TrainConfig.from_dict(data)

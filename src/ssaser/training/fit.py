@@ -1,0 +1,182 @@
+"""Fit one system on one fold with the Lightning Trainer, then score its best epoch.
+
+:func:`fit_system` builds the Trainer (best-UAR and last checkpoints written atomically,
+optional early stopping, CSV and TensorBoard logs, progress bar, bf16 autocast on request)
+and runs it, resuming from ``last.ckpt`` on request. ``accelerator``, ``devices``,
+``num_nodes`` and ``strategy`` go to Lightning unchanged, so DDP on several GPUs or nodes
+needs no code here. :func:`predict_segments` scores a set with the best weights.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+
+from ssaser.errors import SsaserError
+from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics
+from ssaser.training.checkpoint import AtomicCheckpointIO
+from ssaser.training.config import TrainConfig
+from ssaser.training.data import SegmentDataModule, SegmentSet, eval_loader
+from ssaser.training.module import SerLightningModule, module_from_config
+
+
+@dataclass
+class TrainerOptions:
+    """What reaches ``lightning.Trainer`` unchanged (``--accelerator``, ``--devices`` ...)."""
+
+    accelerator: str = "auto"
+    devices: Any = "auto"
+    num_nodes: int = 1
+    strategy: str = "auto"
+    progress: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class FitOutcome:
+    """A finished fit. ``module`` holds the best epoch's weights (the last ones without validation)."""
+
+    module: SerLightningModule
+    history: list[dict]
+    best_epoch: int
+    epochs: int
+    is_global_zero: bool
+
+
+def bf16_precision(accelerator: str) -> str:
+    """``"bf16-mixed"`` where the hardware runs bf16, else ``"32-true"`` with a warning."""
+    if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
+        ok = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    else:
+        ok = bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    if not ok:
+        warnings.warn("bf16 requested but not supported by this hardware: training in float32", stacklevel=2)
+    return "bf16-mixed" if ok else "32-true"
+
+
+def fit_system(
+    config: TrainConfig,
+    train: SegmentSet,
+    val: SegmentSet | None,
+    n_emotions: int,
+    n_speakers: int,
+    out_dir: str | Path,
+    options: TrainerOptions | None = None,
+    resume: bool = False,
+) -> FitOutcome:
+    """Train ``config.model`` on ``train``, selecting the epoch of best validation UAR.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        System, preset, optimiser, epochs, seed.
+    train, val : SegmentSet
+        Normalised segments; ``val`` None trains for ``config.epochs`` and keeps the last.
+    n_emotions, n_speakers : int
+        Emotion classes; training speakers.
+    out_dir : str or Path
+        Gets ``checkpoints/`` (``best-*.ckpt``, ``last.ckpt``) and ``logs/`` (CSV, TensorBoard).
+    options : TrainerOptions
+        Accelerator, devices, nodes, strategy, progress bar.
+    resume : bool
+        Continue from ``out_dir/checkpoints/last.ckpt`` when it exists.
+
+    Raises
+    ------
+    SsaserError
+        When ``out_dir`` already holds checkpoints and ``resume`` is False.
+    """
+    options = options or TrainerOptions()
+    out_dir = Path(out_dir)
+    ckpt_dir = out_dir / "checkpoints"
+    last = ckpt_dir / "last.ckpt"
+    if not resume and ckpt_dir.is_dir() and any(ckpt_dir.glob("*.ckpt")):
+        raise SsaserError(f"{ckpt_dir} already holds checkpoints: pass --resume to continue, or another --out")
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    module = module_from_config(config.model, config.preset, config.model_options, n_emotions, n_speakers,
+                                lr=config.lr, betas=config.betas, weight_decay=config.weight_decay, seed=config.seed)
+    data = SegmentDataModule(train, val, config.batch_size, config.seed, config.batches_per_epoch, config.num_workers)
+    monitor = "val_uar" if val is not None else None
+    checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best-{epoch}", monitor=monitor, mode="max",
+                                 save_top_k=1, save_last=True)
+    callbacks: list = [checkpoint]
+    if config.patience and val is not None:
+        callbacks.append(EarlyStopping(monitor="val_uar", mode="max", patience=config.patience))
+    loggers = [CSVLogger(out_dir / "logs", name="csv", version=""),
+               TensorBoardLogger(out_dir / "logs", name="tensorboard", version="", default_hp_metric=False)]
+    trainer = L.Trainer(
+        accelerator=options.accelerator,
+        devices=options.devices,
+        num_nodes=options.num_nodes,
+        strategy=options.strategy,
+        max_epochs=config.epochs,
+        precision=bf16_precision(options.accelerator) if config.bf16 else "32-true",
+        callbacks=callbacks,
+        logger=loggers,
+        plugins=[AtomicCheckpointIO()],
+        use_distributed_sampler=False,  # our sampler shards batches by rank itself
+        num_sanity_val_steps=0,
+        log_every_n_steps=1,
+        enable_progress_bar=options.progress,
+        enable_model_summary=False,
+        **options.extra,
+    )
+    ckpt_path = str(last) if resume and last.is_file() else None
+    with warnings.catch_warnings():
+        # Small in-memory sets: Lightning's advice about worker processes does not apply.
+        warnings.filterwarnings("ignore", ".*does not have many workers.*")
+        trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
+    history = list(module.history)
+    if checkpoint.best_model_path and val is not None:
+        state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
+        module.load_state_dict(state["state_dict"])
+    scored = [h for h in history if h.get("val_uar") is not None]
+    best_epoch = max(scored, key=lambda h: h["val_uar"])["epoch"] if scored else trainer.current_epoch - 1
+    return FitOutcome(module.cpu().eval(), history, int(best_epoch), int(trainer.current_epoch), trainer.is_global_zero)
+
+
+@torch.no_grad()
+def predict_segments(system: torch.nn.Module, data: SegmentSet, batch_size: int = 64) -> dict[str, np.ndarray]:
+    """Posteriors, emotion embeddings and attention weights of every segment, in float32.
+
+    Returns
+    -------
+    dict
+        ``probs (segments, classes)``, ``embeddings (segments, n_em)`` and one
+        ``attention/<name> (segments, T)`` entry per attention output of the system.
+    """
+    system.eval()
+    out: dict[str, list[np.ndarray]] = {}
+    for features, *_ in eval_loader(data, batch_size):
+        output = system(features)
+        items = {"probs": torch.softmax(output.emotion_logits.float(), -1), "embeddings": output.emotion_embedding}
+        items.update({f"attention/{k}": v for k, v in output.attention.items()})
+        for key, value in items.items():
+            out.setdefault(key, []).append(value.float().cpu().numpy())
+    return {key: np.concatenate(parts) for key, parts in out.items()}
+
+
+def score_set(system: torch.nn.Module, data: SegmentSet, n_emotions: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """Utterance-level metrics of a set and the per-segment outputs they come from.
+
+    Returns
+    -------
+    (dict, dict)
+        :func:`classification_metrics` of the utterance predictions (mean segment posterior),
+        and :func:`predict_segments`'s arrays plus ``utterance_probs (utterances, classes)`` and
+        ``utterance_embeddings (utterances, n_em)``.
+    """
+    seg = predict_segments(system, data)
+    utt = data.utterance.numpy()
+    seg["utterance_probs"] = aggregate_utterances(seg["probs"], utt, data.n_utterances)
+    seg["utterance_embeddings"] = aggregate_utterances(seg["embeddings"], utt, data.n_utterances)
+    metrics = classification_metrics(data.utterance_emotion, seg["utterance_probs"].argmax(1), n_emotions)
+    return metrics, seg

@@ -1,0 +1,134 @@
+"""The LightningModule around a system of :mod:`ssaser.models`.
+
+Training: the joint loss of :func:`ssaser.models.system_loss` on emotion-balanced batches,
+NAdam. Validation: segment posteriors are averaged per utterance and ``val_uar`` (balanced
+accuracy), ``val_wa`` and ``val_f1`` are logged once per epoch; the best-UAR checkpoint is
+what a fold keeps.
+
+Reproducibility across interruptions: the global torch generator (dropout) is reseeded from
+``(seed, epoch, rank)`` at the start of every epoch, and the per-epoch history travels inside
+the checkpoints, so a run resumed from ``last.ckpt`` continues exactly like an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+
+from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics
+from ssaser.models import build_system, get_preset, system_loss
+from ssaser.models.config import ModelConfig
+
+
+class SerLightningModule(L.LightningModule):
+    """Train and validate one system.
+
+    Parameters
+    ----------
+    system_name : str
+        ``acrnn``, ``acrnn-r`` or ``ssa-crnn-r``.
+    model_config : dict
+        ``ModelConfig.to_dict()`` of the network sizes.
+    n_emotions, n_speakers : int
+        Emotion classes; training speakers (the speaker branch's classes).
+    lr, betas, weight_decay : float, sequence of float, float
+        NAdam settings.
+    seed : int
+        Base of the per-epoch dropout seeds.
+    """
+
+    def __init__(
+        self,
+        system_name: str,
+        model_config: dict,
+        n_emotions: int,
+        n_speakers: int,
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.9, 0.999),
+        weight_decay: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.config = ModelConfig.from_dict(model_config)
+        self.system = build_system(system_name, self.config, n_emotions, n_speakers)
+        self.history: list[dict[str, Any]] = []
+        self._loss_sum = 0.0
+        self._loss_count = 0
+        self._val_probs: list[torch.Tensor] = []
+        self._val_utt: list[torch.Tensor] = []
+        self._val_emo: list[torch.Tensor] = []
+
+    def forward(self, features: torch.Tensor):
+        """``features (batch, 3, 300, 40)`` -> :class:`ssaser.models.SystemOutput`."""
+        return self.system(features)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        h = self.hparams
+        return torch.optim.NAdam(self.parameters(), lr=h.lr, betas=tuple(h.betas), weight_decay=h.weight_decay)
+
+    def on_train_epoch_start(self) -> None:
+        # Dropout masks depend on (seed, epoch, rank) only, not on what ran before.
+        torch.manual_seed(int(self.hparams.seed) * 1_000_003 + self.current_epoch * 7_919 + self.global_rank)
+        self._loss_sum, self._loss_count = 0.0, 0
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        features, emotion, speaker, _ = batch
+        output = self.system(features)
+        loss = system_loss(output, emotion, speaker if output.speaker_logits is not None else None,
+                           self.config.lambda_speaker)
+        self._loss_sum += float(loss.detach())
+        self._loss_count += 1
+        self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=features.shape[0])
+        return loss
+
+    def on_validation_epoch_start(self) -> None:
+        self._val_probs, self._val_utt, self._val_emo = [], [], []
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        features, emotion, _, utterance = batch
+        output = self.system(features)
+        self._val_probs.append(torch.softmax(output.emotion_logits.float(), dim=-1).cpu())
+        self._val_utt.append(utterance.cpu())
+        self._val_emo.append(emotion.cpu())
+
+    def on_validation_epoch_end(self) -> None:
+        if not self._val_probs or self.trainer.sanity_checking:
+            return
+        probs = torch.cat(self._val_probs).numpy()
+        utt = torch.cat(self._val_utt).numpy()
+        emo = torch.cat(self._val_emo).numpy()
+        n_utt = int(utt.max()) + 1
+        truth = np.zeros(n_utt, dtype=np.int64)
+        truth[utt] = emo  # every segment of an utterance carries its label
+        pred = aggregate_utterances(probs, utt, n_utt).argmax(axis=1)
+        m = classification_metrics(truth, pred, int(self.hparams.n_emotions))
+        # Every rank scores the whole validation set: identical values, so no sync is needed.
+        self.log_dict({"val_uar": m["uar"], "val_wa": m["wa"], "val_f1": m["macro_f1"]}, prog_bar=True,
+                      rank_zero_only=False, sync_dist=False)
+        train_loss = self._loss_sum / self._loss_count if self._loss_count else None
+        self.history.append({"epoch": self.current_epoch, "train_loss": train_loss,
+                             "val_uar": m["uar"], "val_wa": m["wa"], "val_f1": m["macro_f1"]})
+
+    def on_train_epoch_end(self) -> None:
+        # Without a validation set the history still gets its training loss (before the
+        # checkpoint callbacks, which Lightning runs after this hook).
+        if not self.history or self.history[-1]["epoch"] != self.current_epoch:
+            loss = self._loss_sum / self._loss_count if self._loss_count else None
+            self.history.append({"epoch": self.current_epoch, "train_loss": loss})
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["ssaser_history"] = list(self.history)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.history = list(checkpoint.get("ssaser_history", []))
+
+
+def module_from_config(system_name: str, preset: str, model_options: dict, n_emotions: int, n_speakers: int,
+                       **kwargs: Any) -> SerLightningModule:
+    """A module for a preset with field overrides (``TrainConfig.model_options``)."""
+    config = get_preset(preset, **model_options)
+    return SerLightningModule(system_name, config.to_dict(), n_emotions, n_speakers, **kwargs)
