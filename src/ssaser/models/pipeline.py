@@ -66,6 +66,8 @@ class SerModel(nn.Module):
         self.emotions = [str(e) for e in emotions]
         self.speakers = [str(s) for s in speakers] if speakers is not None else []
         self.normalizer = normalizer
+        #: Free-form training information (filled by :func:`ssaser.models.model_dir.load_model_dir`).
+        self.training_info: dict = {}
         self.frontend = LogMel3D(feature_config)
         self.system = build_system(system_name, model_config, len(self.emotions), len(self.speakers) or None)
         shape = (model_config.in_channels, model_config.n_mels)
