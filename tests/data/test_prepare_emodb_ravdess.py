@@ -23,9 +23,11 @@ def test_emodb(emodb_dir: Path, tmp_path: Path) -> None:
     assert set(df["emotion"]) == set(EMODB_EMOTIONS.values())
     assert prepared.skipped == []
     # each row's labels agree with its own file name
-    for f, speaker, emotion, phrase, gender in df[["file", "speaker", "emotion", "phrase", "gender"]].itertuples(index=False):
+    columns = ["file", "speaker", "emotion", "phrase", "gender"]
+    for f, speaker, emotion, phrase, gender in df[columns].itertuples(index=False):
         stem = Path(f).stem
-        assert (speaker, phrase, emotion, gender) == (stem[:2], stem[2:5], EMODB_EMOTIONS[stem[5]], SPEAKER_GENDER[stem[:2]])
+        expected = (stem[:2], stem[2:5], EMODB_EMOTIONS[stem[5]], SPEAKER_GENDER[stem[:2]])
+        assert (speaker, phrase, emotion, gender) == expected
     assert df["phrase"].nunique() == 10
     assert df["duration"].round(2).eq(2.0).all()  # the shared copy is cut/padded to 2 s
     # write + read keeps "03" a string

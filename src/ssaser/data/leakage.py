@@ -73,7 +73,8 @@ class LeakageReport:
         if self.shared_phrases and not allow_shared_phrases:
             problems.append(f"{len(self.shared_phrases)} phrase(s)")
         if problems:
-            raise LeakageError(f"train and validation share {', '.join(problems)}: " + self.summary().replace("\n", ";"))
+            details = self.summary().replace("\n", ";")
+            raise LeakageError(f"train and validation share {', '.join(problems)}: {details}")
 
 
 def _shared(train: pd.Series, val: pd.Series) -> tuple[str, ...]:

@@ -84,7 +84,8 @@ def validate_manifest(
     if labels is not None:
         unknown = sorted(set(df["emotion"]) - set(labels))
         if unknown:
-            raise ManifestError(f"{source}: unknown emotion label(s) {_preview(unknown)}; known: {', '.join(sorted(labels))}")
+            known = ", ".join(sorted(labels))
+            raise ManifestError(f"{source}: unknown emotion label(s) {_preview(unknown)}; known: {known}")
     if "duration" in df.columns:
         duration = pd.to_numeric(df["duration"], errors="coerce")
         bad = df["duration"].notna() & (duration.isna() | (duration < 0))

@@ -16,7 +16,10 @@ import re
 from pathlib import Path
 from typing import Mapping
 
-from ssaser.data.corpora.base import FEMALE, MALE, PreparedCorpus, find_audio, finalize, require_dir
+from ssaser.data.corpora.base import (
+    FEMALE, MALE, PreparedCorpus, find_audio,
+    finalize, match_names, require_dir,
+)
 from ssaser.errors import ManifestError
 
 #: Attitude code -> label. Unverified (see the module docstring): overridable.
@@ -55,11 +58,7 @@ def prepare_atthack(
     root = require_dir(Path(root), "the Att-HACK folder holding F01_a1_s001_v01.wav files")
     table = parse_attitude_map(attitude_map)
     rows, skipped = [], []
-    for path in find_audio(root):
-        match = _NAME.match(path.stem)
-        if match is None:
-            skipped.append((str(path), "name is not SPEAKER_aN_sNNN_vNN"))
-            continue
+    for path, match in match_names(find_audio(root), _NAME, "SPEAKER_aN_sNNN_vNN", skipped):
         if match["attitude"] not in table:
             skipped.append((str(path), f"attitude {match['attitude']} not in the attitude map"))
             continue

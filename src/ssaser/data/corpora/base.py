@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+import re
 from typing import Iterable, Iterator
 
 import pandas as pd
@@ -62,6 +63,19 @@ def find_audio(root: Path, pattern: str = "**/*", extensions: Iterable[str] = AU
     for path in sorted(root.glob(pattern)):
         if path.suffix.lower() in extensions and not path.name.startswith(".") and path.is_file():
             yield path
+
+
+def match_names(
+    paths: Iterable[Path], pattern: re.Pattern[str], form: str, skipped: list[tuple[str, str]]
+) -> Iterator[tuple[Path, re.Match[str]]]:
+    """``(path, match)`` for the files whose stem matches ``pattern``; the others go to
+    ``skipped`` with the reason "name is not ``form``"."""
+    for path in paths:
+        match = pattern.match(path.stem)
+        if match is None:
+            skipped.append((str(path), f"name is not {form}"))
+        else:
+            yield path, match
 
 
 def require_dir(path: Path, what: str) -> Path:

@@ -10,7 +10,10 @@ import csv
 import re
 from pathlib import Path
 
-from ssaser.data.corpora.base import FEMALE, MALE, PreparedCorpus, find_audio, finalize, require_dir
+from ssaser.data.corpora.base import (
+    FEMALE, MALE, PreparedCorpus, find_audio,
+    finalize, match_names, require_dir,
+)
 from ssaser.errors import ManifestError
 
 EMOTIONS: dict[str, str] = {
@@ -46,11 +49,8 @@ def prepare_cremad(root: Path, with_duration: bool = True) -> PreparedCorpus:
     demographics = next((p for p in (root / DEMOGRAPHICS, audio_dir.parent / DEMOGRAPHICS) if p.is_file()), None)
     genders = read_demographics(demographics) if demographics else {}
     rows, skipped = [], []
-    for path in find_audio(audio_dir, "*"):
-        match = _NAME.match(path.stem)
-        if match is None:
-            skipped.append((str(path), "name is not ACTOR_SEN_EMO_IN"))
-        elif match["emotion"] not in EMOTIONS or match["intensity"] not in INTENSITIES:
+    for path, match in match_names(find_audio(audio_dir, "*"), _NAME, "ACTOR_SEN_EMO_IN", skipped):
+        if match["emotion"] not in EMOTIONS or match["intensity"] not in INTENSITIES:
             skipped.append((str(path), "unknown emotion or intensity code"))
         else:
             rows.append({

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ssaser.data.corpora.base import FEMALE, MALE, PreparedCorpus, find_audio, finalize, require_dir
+from ssaser.data.corpora.base import (
+    FEMALE, MALE, PreparedCorpus, find_audio,
+    finalize, match_names, require_dir,
+)
 
 #: German emotion letter -> English label.
 EMOTIONS: dict[str, str] = {
@@ -36,11 +39,7 @@ def prepare_emodb(root: Path, with_duration: bool = True) -> PreparedCorpus:
     """Manifest of EmoDB under ``root`` (columns file, speaker, emotion, phrase, gender, duration)."""
     wav_dir = require_dir(Path(root) / "wav", "EmoDB's wav/ folder of SSTTTEV.wav files")
     rows, skipped = [], []
-    for path in find_audio(wav_dir, "*", (".wav",)):
-        match = _NAME.match(path.stem)
-        if match is None:
-            skipped.append((str(path), "name is not SSTTTEV"))
-            continue
+    for path, match in match_names(find_audio(wav_dir, "*", (".wav",)), _NAME, "SSTTTEV", skipped):
         if match["emotion"] not in EMOTIONS:
             skipped.append((str(path), f"unknown emotion letter {match['emotion']}"))
             continue

@@ -55,7 +55,7 @@ def prepare_iemocap(
         p for p in root.glob("Session*/dialog/EmoEvaluation/*.txt") if not p.name.startswith(".")
     )
     if not evaluations:
-        raise ManifestError(f"{root}: no Session*/dialog/EmoEvaluation/*.txt files (is this the IEMOCAP release folder?)")
+        raise ManifestError(f"{root}: no Session*/dialog/EmoEvaluation/*.txt (is this the IEMOCAP release folder?)")
     codes = dict(EMOTIONS, **({"exc": "happy"} if merge_excited else {}))
     rows, skipped = [], []
     for evaluation in evaluations:

@@ -12,13 +12,8 @@ import re
 from pathlib import Path
 
 from ssaser.data.corpora.base import (
-    AUDIO_EXTENSIONS,
-    FEMALE,
-    MALE,
-    PreparedCorpus,
-    find_audio,
-    finalize,
-    require_dir,
+    AUDIO_EXTENSIONS, FEMALE, MALE, PreparedCorpus,
+    find_audio, finalize, match_names, require_dir,
 )
 
 EMOTIONS: dict[str, str] = {
@@ -36,11 +31,8 @@ def prepare_ravdess(root: Path, with_duration: bool = True) -> PreparedCorpus:
     """Manifest of RAVDESS speech under ``root`` (adds an ``intensity`` column)."""
     root = require_dir(Path(root), "the RAVDESS folder with Actor_XX/ subfolders")
     rows, skipped = [], []
-    for path in find_audio(root, "**/*", AUDIO_EXTENSIONS | _VIDEO):
-        match = _NAME.match(path.stem)
-        if match is None:
-            skipped.append((str(path), "name is not MM-VV-EE-II-SS-RR-AA"))
-            continue
+    audio = find_audio(root, "**/*", AUDIO_EXTENSIONS | _VIDEO)
+    for path, match in match_names(audio, _NAME, "MM-VV-EE-II-SS-RR-AA", skipped):
         modality, channel, emotion, intensity, statement, _, actor = match.groups()
         if path.suffix.lower() in _VIDEO or modality != "03":
             skipped.append((str(path), "not audio-only (modality != 03)"))
