@@ -26,17 +26,17 @@ class PreparedCorpus:
 
     Attributes
     ----------
-    name : str
-        The corpus (``emodb``, ``iemocap``, ...).
     manifest : pandas.DataFrame
         One row per kept utterance, absolute ``file`` paths, sorted by file.
     skipped : list of (str, str)
         ``(path or utterance id, reason)`` for everything found and not kept.
+    name : str
+        The corpus (``emodb``, ``iemocap``, ...), for the summary.
     """
 
-    name: str
     manifest: pd.DataFrame
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    name: str = "corpus"
 
     def summary(self, examples: int = 2) -> str:
         """A readable report: counts per emotion and speaker, skips grouped by reason."""
