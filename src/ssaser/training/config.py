@@ -105,10 +105,22 @@ class TrainConfig:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ConfigError(f"unknown configuration key(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        data = dict(data)
+        for key, kind in _NUMERIC.items():
+            # YAML 1.1 reads "3e-4" (no dot) as a string: convert numbers by the field's type.
+            if isinstance(data.get(key), str):
+                try:
+                    data[key] = kind(data[key])
+                except ValueError:
+                    raise ConfigError(f"{key} must be a number, got {data[key]!r}") from None
         try:
-            return cls(**dict(data))
+            return cls(**data)
         except TypeError as exc:
             raise ConfigError(f"bad configuration: {exc}") from None
+
+
+_NUMERIC = {"epochs": int, "batch_size": int, "batches_per_epoch": int, "lr": float, "weight_decay": float,
+            "patience": int, "seed": int, "segment_hop": int, "val_fraction": float, "num_workers": int}
 
 
 def packaged_config_path(model: str) -> Path:

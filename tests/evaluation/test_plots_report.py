@@ -1,0 +1,54 @@
+"""Figures are written as PNGs; the report reflects results.json."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib import image
+
+from ssaser.evaluation.metrics import classification_metrics, summarize_folds
+from ssaser.evaluation.plots import plot_attention, plot_confusion, plot_curves, plot_tsne
+from ssaser.evaluation.report import ordering_statement, render_report
+
+
+def _png_ok(path):
+    img = image.imread(path)
+    assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+    assert img[..., :3].std() > 0.01  # not a blank canvas
+
+
+def test_plots_write_pngs(tmp_path):
+    rng = np.random.default_rng(0)
+    _png_ok(plot_confusion([[5, 1], [2, 7]], ["angry", "sad"], tmp_path / "c.png", "x"))
+    feats = rng.standard_normal((3, 300, 40))
+    alpha = rng.dirichlet(np.ones(150))
+    _png_ok(plot_attention(feats, alpha, alpha[::-1], tmp_path / "a.png", frame_seconds=0.01))
+    emb = np.concatenate([rng.normal(0, 1, (10, 8)), rng.normal(5, 1, (10, 8))])
+    _png_ok(plot_tsne(emb, np.repeat([0, 1], 10), ["a", "b"], tmp_path / "t.png"))
+    hist = {"acrnn": [[{"epoch": 0, "train_loss": 2.0, "val_uar": 0.3}, {"epoch": 1, "train_loss": 1.5, "val_uar": 0.5}]]}
+    _png_ok(plot_curves(hist, tmp_path / "curves.png"))
+
+
+def _model(uars):
+    folds = []
+    for k, u in enumerate(uars):
+        n_right = int(round(u * 10))
+        m = classification_metrics([0] * 10 + [1] * 10, [0] * n_right + [1] * (10 - n_right) + [1] * 10, 2)
+        folds.append({**m, "fold": k, "best_epoch": 1, "epochs": 3})
+    return {"folds": folds, "summary": summarize_folds(folds)}
+
+
+def test_report_table_and_ordering():
+    results = {
+        "protocol": "sd-random", "folds": 2, "test_fraction": 0.0, "selection_saw_reported_data": True,
+        "reported_split": "validation", "preset": "tiny",
+        "corpus": {"name": "synth", "utterances": 20, "speakers": 2, "emotions": ["a", "b"]},
+        "models": {"acrnn": _model([0.6, 0.8]), "ssa-crnn-r": _model([0.4, 0.6])},
+    }
+    text = render_report(results)
+    assert "| ACRNN | 85.00 ±" in text  # UAR = (0.6 + 1)/2 and (0.8 + 1)/2 -> mean 0.85
+    assert "**saw** the reported data" in text
+    assert "does not hold" in ordering_statement(results["models"])
+    results["models"] = {"acrnn": _model([0.2, 0.4]), "ssa-crnn-r": _model([0.6, 0.8])}
+    assert "ACRNN < SSA-CRNN-r holds" in ordering_statement(results["models"])
+    assert ordering_statement({"acrnn": _model([0.5])}) is None

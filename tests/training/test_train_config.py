@@ -1,0 +1,43 @@
+"""YAML configurations and --set overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from ssaser.training.config import ConfigError, TrainConfig, load_config, parse_overrides
+
+
+@pytest.mark.parametrize("model", ["acrnn", "acrnn-r", "ssa-crnn-r"])
+def test_packaged_configs_hold_the_papers_settings(model):
+    config = load_config(model)
+    assert config.model == model
+    assert (config.batch_size, config.lr, config.betas[0]) == (40, 1e-4, 0.9)
+
+
+def test_set_overrides_any_key_with_yaml_values():
+    overrides = parse_overrides(["lr=3e-4", "bf16=true", "betas=[0.8, 0.99]", "model_options.dropout=0.2"])
+    config = load_config("acrnn", overrides=overrides)
+    assert config.lr == pytest.approx(3e-4)
+    assert config.bf16 is True
+    assert config.betas == (0.8, 0.99)
+    assert config.model_options == {"dropout": 0.2}
+    assert TrainConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize("items, message", [
+    (["lr"], "key=value"),
+    (["learning_rate=1"], "unknown configuration key"),
+    (["epochs=0"], "epochs"),
+])
+def test_bad_overrides_are_one_line_errors(items, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config("acrnn", overrides=parse_overrides(items))
+
+
+def test_config_file_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(config_path=bad)
+    with pytest.raises(ConfigError, match="no configuration file"):
+        load_config("nope")
