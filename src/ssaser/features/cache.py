@@ -1,0 +1,128 @@
+"""On-disk cache of unsegmented features, keyed by (audio content, feature config).
+
+Layout: ``root/v1-<config digest>/<hash[:2]>/<hash>.npy`` with ``hash`` the SHA-256 of the
+audio file's bytes, so a renamed or copied file hits the same entry and an edited one misses.
+Writes go to a unique temporary name in the same folder and are moved into place with
+``os.replace`` (atomic on POSIX and Windows): an interrupted write leaves at most a stray
+``*.tmp`` file, which is never read back, never a half-written entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ssaser.audio import load_audio
+from ssaser.errors import AudioError
+from ssaser.features.config import FeatureConfig
+from ssaser.features.logmel import compute_features_batch
+
+#: Bump when the computation changes in a way the config does not capture.
+CACHE_VERSION = 1
+
+
+def content_hash(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file's bytes (read in chunks)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(chunk_bytes), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise AudioError(path, "file not found") from None
+    except IsADirectoryError:
+        raise AudioError(path, "not a file") from None
+    return digest.hexdigest()
+
+
+class FeatureCache:
+    """Features of audio files, computed once per (content, config) and reused.
+
+    Parameters
+    ----------
+    root : str or Path
+        Cache folder (created on demand).
+    config : FeatureConfig, optional
+        Front-end settings; defaults to ``FeatureConfig()``.
+    """
+
+    def __init__(self, root: str | Path, config: FeatureConfig | None = None) -> None:
+        self.config = config or FeatureConfig()
+        self.folder = Path(root) / f"v{CACHE_VERSION}-{self.config.digest()}"
+
+    def entry_path(self, key: str) -> Path:
+        """Where the entry of content hash ``key`` lives."""
+        return self.folder / key[:2] / f"{key}.npy"
+
+    def _read(self, entry: Path) -> np.ndarray | None:
+        try:
+            return np.load(entry, allow_pickle=False)
+        except FileNotFoundError:
+            return None
+        except (ValueError, OSError, EOFError):
+            return None  # unreadable entry (e.g. disk damage): recompute and overwrite
+
+    def _write(self, entry: Path, feats: np.ndarray) -> None:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        config_file = self.folder / "config.json"
+        if not config_file.exists():  # for people browsing the cache; never read back
+            config_file.write_text(json.dumps(self.config.to_dict(), indent=1))
+        tmp = entry.with_name(f".{entry.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                np.save(handle, feats, allow_pickle=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, entry)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def get(self, path: str | Path) -> np.ndarray:
+        """Features of one file, ``(3, frames, n_mels)`` float32 (computed on a miss)."""
+        return self.get_many([path])[0]
+
+    def get_many(self, paths: Sequence[str | Path], batch_size: int = 32, progress: bool = False) -> list[np.ndarray]:
+        """Features of many files; misses are computed in batches.
+
+        Parameters
+        ----------
+        paths : sequence of str or Path
+            Audio files.
+        batch_size : int
+            Files per batched front-end call.
+        progress : bool
+            Show a tqdm progress bar over the misses.
+
+        Returns
+        -------
+        list of np.ndarray
+            ``(3, frames_i, n_mels)`` float32 each, in input order.
+        """
+        keys = [content_hash(p) for p in paths]
+        results: list[np.ndarray | None] = [self._read(self.entry_path(k)) for k in keys]
+        missing = [i for i, r in enumerate(results) if r is None]
+        bar = _progress_bar(len(missing)) if progress and missing else None
+        for start in range(0, len(missing), batch_size):
+            chunk = missing[start: start + batch_size]
+            waves = [load_audio(paths[i], self.config.sample_rate) for i in chunk]
+            feats = compute_features_batch(waves, self.config, batch_size, sources=[str(paths[i]) for i in chunk])
+            for i, f in zip(chunk, feats):
+                self._write(self.entry_path(keys[i]), f)
+                results[i] = f
+            if bar is not None:
+                bar.update(len(chunk))
+        if bar is not None:
+            bar.close()
+        return results  # type: ignore[return-value]
+
+
+def _progress_bar(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="features", unit="file")
