@@ -1,0 +1,184 @@
+"""From a manifest to trained, scored systems: the part shared by ``ssaser train`` and ``ssaser cv``.
+
+:func:`load_corpus` reads a manifest and gets every file's features from the
+:class:`~ssaser.features.FeatureCache` (computed once per file, reused by all folds and
+systems). :func:`build_fold_sets` fits the fold's :class:`~ssaser.features.SpeakerNormalizer`
+on its training rows only and cuts the segments. :func:`train_fold` fits a system and scores its
+best epoch on the validation (and test) rows; :func:`to_ser_model` turns it into the
+:class:`~ssaser.models.pipeline.SerModel` that ``save_model_dir`` writes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ssaser.errors import SsaserError
+from ssaser.features import FeatureCache, FeatureConfig, SpeakerNormalizer
+from ssaser.models import get_preset
+from ssaser.training.config import TrainConfig
+from ssaser.training.data import SegmentSet, build_segment_set
+from ssaser.training.fit import FitOutcome, TrainerOptions, fit_system, score_set
+
+
+def default_cache_root() -> Path:
+    """``$SSASER_CACHE`` or ``~/.cache/ssaser/features``."""
+    env = os.environ.get("SSASER_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "ssaser" / "features"
+
+
+@dataclass
+class CorpusData:
+    """A manifest with every utterance's features.
+
+    Attributes
+    ----------
+    df : pandas.DataFrame
+        The manifest, index reset to ``0..n-1``.
+    features : list of np.ndarray
+        ``(3, frames, n_mels)`` float32 per row, unnormalised.
+    emotions : list of str
+        Sorted emotion labels: index ``i`` is class ``i``.
+    feature_config : FeatureConfig
+    name : str
+        Shown in reports (the manifest's folder name).
+    """
+
+    df: pd.DataFrame
+    features: list[np.ndarray]
+    emotions: list[str]
+    feature_config: FeatureConfig
+    name: str = "corpus"
+
+    @property
+    def labels(self) -> np.ndarray:
+        """``(rows,)`` emotion class index of every row."""
+        lookup = {e: i for i, e in enumerate(self.emotions)}
+        return self.df["emotion"].map(lookup).to_numpy(dtype=np.int64)
+
+
+def load_corpus(
+    manifest: str | Path,
+    feature_options: dict | None = None,
+    cache_root: str | Path | None = None,
+    progress: bool = True,
+) -> CorpusData:
+    """Read a manifest and the features of all its files (cached).
+
+    Raises
+    ------
+    SsaserError
+        For a manifest with fewer than two emotions.
+    """
+    from ssaser.data.manifest import read_manifest
+
+    df = read_manifest(manifest).reset_index(drop=True)
+    emotions = sorted(df["emotion"].astype(str).unique())
+    if len(emotions) < 2:
+        raise SsaserError(f"{manifest}: needs at least two emotions, found {emotions}")
+    try:
+        config = FeatureConfig.from_dict({**FeatureConfig().to_dict(), **(feature_options or {})})
+    except (TypeError, ValueError) as exc:
+        raise SsaserError(f"feature_options: {exc}") from None
+    cache = FeatureCache(cache_root or default_cache_root(), config)
+    features = cache.get_many(df["file"].tolist(), progress=progress)
+    name = Path(manifest).resolve().parent.name
+    return CorpusData(df, features, emotions, config, name)
+
+
+@dataclass
+class FoldSets:
+    """Segments of one fold, the normaliser fitted on its training rows and its speakers."""
+
+    train: SegmentSet
+    val: SegmentSet | None
+    test: SegmentSet | None
+    normalizer: SpeakerNormalizer
+    speakers: list[str]
+    rows: dict[str, list[int]] = field(default_factory=dict)
+
+
+def build_fold_sets(
+    corpus: CorpusData,
+    train_rows: Sequence[int],
+    val_rows: Sequence[int] | None,
+    test_rows: Sequence[int] | None = None,
+    segment_hop: int | None = None,
+) -> FoldSets:
+    """Normalise with training-only statistics and segment a fold's three parts.
+
+    Parameters
+    ----------
+    corpus : CorpusData
+    train_rows, val_rows, test_rows : sequence of int
+        Row positions in ``corpus.df`` (val/test may be None or empty).
+    segment_hop : int, optional
+        Frames between segment starts (None: no overlap).
+    """
+    speakers_col = corpus.df["speaker"].astype(str).to_numpy()
+    labels = corpus.labels
+    train_rows = list(train_rows)
+    normalizer = SpeakerNormalizer().fit([corpus.features[i] for i in train_rows], speakers_col[train_rows])
+    speakers = sorted(set(speakers_col[train_rows]))
+    index = {s: k for k, s in enumerate(speakers)}
+    frames = corpus.feature_config.segment_frames
+
+    def build(rows):
+        if rows is None or len(rows) == 0:
+            return None
+        rows = list(rows)
+        return build_segment_set([corpus.features[i] for i in rows], speakers_col[rows], labels[rows],
+                                 normalizer, index, frames, segment_hop)
+
+    rows = {"train": train_rows, "val": list(val_rows or []), "test": list(test_rows or [])}
+    return FoldSets(build(train_rows), build(val_rows), build(test_rows), normalizer, speakers, rows)
+
+
+@dataclass
+class TrainedFold:
+    """A fitted system with its scores (``val``/``test`` metrics and segment outputs)."""
+
+    fit: FitOutcome
+    sets: FoldSets
+    metrics: dict[str, dict]
+    outputs: dict[str, dict[str, np.ndarray]]
+
+
+def train_fold(
+    corpus: CorpusData,
+    sets: FoldSets,
+    config: TrainConfig,
+    out_dir: str | Path,
+    options: TrainerOptions | None = None,
+    resume: bool = False,
+) -> TrainedFold:
+    """Fit ``config.model`` on a fold and score the selected epoch on val and test.
+
+    Scoring happens on the global-zero process only (other DDP ranks return empty scores).
+    """
+    n_emotions = len(corpus.emotions)
+    if config.model == "ssa-crnn-r" and len(sets.speakers) < 2:
+        raise SsaserError("ssa-crnn-r needs at least two speakers in the training part")
+    fit = fit_system(config, sets.train, sets.val, n_emotions, len(sets.speakers), out_dir, options, resume)
+    metrics, outputs = {}, {}
+    if fit.is_global_zero:
+        for part, data in (("val", sets.val), ("test", sets.test)):
+            if data is not None:
+                metrics[part], outputs[part] = score_set(fit.module.system, data, n_emotions)
+    return TrainedFold(fit, sets, metrics, outputs)
+
+
+def to_ser_model(trained: TrainedFold, corpus: CorpusData, config: TrainConfig):
+    """The trained system wrapped with its front end and normaliser (for ``save_model_dir``)."""
+    from ssaser.models.pipeline import SerModel
+
+    model_config = get_preset(config.preset, **config.model_options)
+    model = SerModel(config.model, model_config, corpus.feature_config, corpus.emotions,
+                     trained.sets.speakers, trained.sets.normalizer)
+    model.system.load_state_dict(trained.fit.module.system.state_dict())
+    return model.eval()

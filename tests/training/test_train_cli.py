@@ -1,0 +1,110 @@
+"""``ssaser train`` end to end: a loadable model directory, DDP on CPU, kill and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from ssaser.audio import load_audio
+from ssaser.cli.main import main
+from ssaser.data.manifest import read_manifest
+from ssaser.features import FeatureCache, segment_features
+from ssaser.models.model_dir import load_model_dir
+
+TINY = ["--preset", "tiny", "--set", "batch_size=9", "--no-progress", "--accelerator", "cpu"]
+
+
+def _train_args(manifest, cache, out, *extra):
+    return ["train", "--manifest", str(manifest), "--cache", str(cache), "--out", str(out), *TINY, *extra]
+
+
+def test_train_writes_a_model_directory_that_reproduces_training_outputs(tiny_manifest, feature_cache, tmp_path):
+    out = tmp_path / "run"
+    assert main(_train_args(tiny_manifest, feature_cache, out, "--model", "ssa-crnn-r", "--epochs", "2")) == 0
+    summary = json.loads((out / "train.json").read_text())
+    assert [h["epoch"] for h in summary["history"]] == [0, 1]
+    assert summary["val_utterances"] > 0 and 0 <= summary["val"]["uar"] <= 1
+    assert (out / "checkpoints" / "last.ckpt").is_file()
+    assert (out / "logs" / "csv" / "metrics.csv").is_file()
+    assert list((out / "logs" / "tensorboard").glob("events.out.tfevents.*"))
+
+    model = load_model_dir(out / "model")
+    assert model.emotions == ["angry", "neutral", "sad"]
+    assert model.system_name == "ssa-crnn-r" and len(model.speakers) == 3
+    # The loaded model on raw audio (with the speaker's training statistics) gives the
+    # outputs of the training pipeline (cache -> normaliser -> segment) within float error.
+    row = read_manifest(tiny_manifest).iloc[0]
+    wave = torch.from_numpy(load_audio(row["file"]))[None]
+    mean, std = model.speaker_stats(row["speaker"])
+    via_model = model.forward_waveform(wave, mean, std).emotion_logits
+    feats = FeatureCache(feature_cache).get(row["file"])
+    seg = segment_features(model.normalizer.transform(feats, row["speaker"]), 300)
+    with torch.no_grad():
+        via_training = model.system(torch.from_numpy(seg)).emotion_logits
+    torch.testing.assert_close(via_model, via_training, atol=1e-3, rtol=1e-3)
+
+
+def test_train_refuses_to_overwrite_checkpoints_without_resume(tiny_manifest, feature_cache, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(_train_args(tiny_manifest, feature_cache, out, "--model", "acrnn", "--epochs", "1")) == 0
+    assert main(_train_args(tiny_manifest, feature_cache, out, "--model", "acrnn", "--epochs", "1")) == 1
+    assert "--resume" in capsys.readouterr().err
+
+
+def _cli(*args):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    return [sys.executable, "-m", "ssaser", *args], env
+
+
+def test_ddp_two_processes_on_cpu(tiny_manifest, feature_cache, tmp_path):
+    out = tmp_path / "ddp"
+    cmd, env = _cli(*_train_args(tiny_manifest, feature_cache, out, "--model", "acrnn-r", "--epochs", "1",
+                                 "--devices", "2", "--strategy", "ddp"))
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    log = proc.stdout + proc.stderr
+    assert "MEMBER: 1/2" in log and "MEMBER: 2/2" in log  # both ranks joined the gloo group
+    assert load_model_dir(out / "model").system_name == "acrnn-r"
+    assert len(json.loads((out / "train.json").read_text())["history"]) == 1
+
+
+def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_manifest, feature_cache, tmp_path):
+    common = ("--model", "ssa-crnn-r", "--epochs", "4", "--seed", "7", "--set", "batches_per_epoch=6")
+    # The reference runs in this process (same code path, one interpreter start less).
+    assert main(_train_args(tiny_manifest, feature_cache, tmp_path / "ref", *common)) == 0
+
+    out = tmp_path / "killed"
+    cmd, env = _cli(*_train_args(tiny_manifest, feature_cache, out, *common))
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    last = out / "checkpoints" / "last.ckpt"
+    deadline = time.time() + 120
+    while not last.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    still_running = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert still_running, "the run ended before it could be killed"
+    done = torch.load(last, weights_only=True)["epoch"]
+    assert done < 3 and not (out / "train.json").exists()
+
+    resume_cmd, env = _cli(*_train_args(tiny_manifest, feature_cache, out, *common, "--resume"))
+    subprocess.run(resume_cmd, env=env, check=True, capture_output=True, timeout=180)
+    ref = json.loads((tmp_path / "ref" / "train.json").read_text())
+    got = json.loads((out / "train.json").read_text())
+    assert len(got["history"]) == 4
+    for a, b in zip(ref["history"], got["history"]):
+        assert a["epoch"] == b["epoch"]
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-6)
+        assert a["val_uar"] == b["val_uar"]
+    assert got["val"] == ref["val"] and got["best_epoch"] == ref["best_epoch"]
+    ref_w = load_model_dir(tmp_path / "ref" / "model").state_dict()
+    got_w = load_model_dir(out / "model").state_dict()
+    assert all(torch.equal(ref_w[k], got_w[k]) for k in ref_w)
