@@ -156,7 +156,7 @@ def plot_curves(histories: Mapping[str, Sequence[Sequence[Mapping[str, float]]]]
                 points = [(h["epoch"], h[key]) for h in history if h.get(key) is not None]
                 if points:
                     ax.plot(*zip(*points), color=colour, alpha=0.6, label=label, marker=".")
-    left.set_title("training loss")
+    left.set_title("training loss (SSA-CRNN-r: + speaker CE)")
     right.set_title("validation UAR (utterances)")
     for ax in (left, right):
         ax.set_xlabel("epoch")

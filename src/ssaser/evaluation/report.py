@@ -38,11 +38,11 @@ def ordering_statement(models: Mapping[str, Mapping]) -> str | None:
     means = [models[m]["summary"]["uar"]["mean"] for m in present]
     chain = " < ".join(DISPLAY[m] for m in present)
     holds = all(a < b for a, b in zip(means, means[1:]))
-    observed = " < ".join(DISPLAY[m] for m, _ in sorted(zip(present, means), key=lambda p: p[1]))
+    observed = ", ".join(f"{DISPLAY[m]} {100 * u:.2f}%" for m, u in zip(present, means))
     verdict = "holds" if holds else "does not hold"
     return (
-        f"The paper's ordering {chain} {verdict} here on mean UAR (observed: {observed}); "
-        "overlapping confidence intervals mean a difference is not significant."
+        f"The paper's ordering {chain} {verdict} here on mean UAR ({observed}); "
+        "read a difference against the confidence intervals before calling it real."
     )
 
 

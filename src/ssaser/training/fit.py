@@ -133,6 +133,7 @@ def fit_system(
     with warnings.catch_warnings():
         # Small in-memory sets: Lightning's advice about worker processes does not apply.
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
+        warnings.filterwarnings("ignore", ".*LeafSpec.*is deprecated.*")  # torch 2.13 vs Lightning 2.6
         trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
     history = list(module.history)
     if checkpoint.best_model_path and val is not None:

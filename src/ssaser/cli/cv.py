@@ -1,0 +1,63 @@
+"""``ssaser cv --manifest M.csv --model NAME [NAME ...] --protocol P --folds K --out DIR``.
+
+Cross-validates one or more systems and writes ``DIR/results.json`` (per system: per-fold UAR,
+WA, macro-F1, confusion, epochs; mean and 95% CI; protocol and whether model selection saw
+the reported data), ``DIR/report.md``, ``DIR/confusion_<model>.png``, ``DIR/tsne_<model>.png``,
+``DIR/attention.png`` and ``DIR/curves.png``. Rerunning the same command skips finished folds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+
+from ssaser.cli.train import MODELS, add_training_arguments, config_overrides, trainer_options
+
+PROTOCOLS = ("sd-random", "sd-phrase", "loso")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "cv",
+        help="cross-validate systems on a protocol and write results, report and figures",
+        description="k-fold cross-validation (sd-random, sd-phrase or loso) of one or more systems with "
+        "per-fold normalisation statistics, best-UAR epoch selection, utterance-level metrics and a "
+        "Table-1-like report. Interrupted runs continue where they stopped when rerun.",
+    )
+    parser.add_argument("--manifest", required=True, help="manifest CSV")
+    parser.add_argument("--model", nargs="+", choices=MODELS, default=list(MODELS), help="systems (default: all three)")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="sd-random")
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--test-fraction", type=float, default=0.0,
+                        help="share held out as a test part never seen by model selection (default 0: the paper's protocol)")
+    parser.add_argument("--split-seed", type=int, default=0, help="seed of the fold assignment")
+    parser.add_argument("--out", required=True, help="output folder")
+    add_training_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ssaser.training.cv import run_cv
+
+    start = time.time()
+    results = run_cv(
+        args.manifest, args.model, args.protocol, args.folds, args.out,
+        overrides=config_overrides(args), test_fraction=args.test_fraction, split_seed=args.split_seed,
+        cache=args.cache, options=trainer_options(args), command="ssaser " + shlex.join(sys.argv[1:]),
+    )
+    if not results:
+        return 0  # a non-zero DDP rank
+    print_summary(results)
+    print(f"report: {args.out}/report.md ({time.time() - start:.0f} s)")
+    return 0
+
+
+def print_summary(results: dict) -> None:
+    """One line per system: mean UAR +- 95% CI over folds."""
+    for model, entry in results["models"].items():
+        uar = entry["summary"]["uar"]
+        ci = f" ± {100 * uar['ci95']:.1f}" if uar["ci95"] is not None else ""
+        print(f"{model}: UAR {100 * uar['mean']:.1f}{ci} % over {len(entry['folds'])} folds "
+              f"({results['protocol']}, {results['reported_split']})")

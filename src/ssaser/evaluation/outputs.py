@@ -1,0 +1,60 @@
+"""Everything a cross-validation folder shows, rebuilt from its saved files.
+
+Input: ``results.json``'s mapping and the per-fold ``<model>/fold_<k>/outputs.npz``
+(utterance embeddings and labels of the reported split, one sample segment with its attention
+weights). Output: ``report.md``, ``confusion_<model>.png`` (summed over folds),
+``tsne_<model>.png`` (fold 0), ``attention.png`` (SSA-CRNN-r when it was run) and ``curves.png``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from ssaser.evaluation.plots import plot_attention, plot_confusion, plot_curves, plot_tsne
+from ssaser.evaluation.report import DISPLAY, write_report
+
+#: Seconds per input frame, for the attention plot's time axis (10 ms hop).
+FRAME_SECONDS = 0.01
+
+
+def _attention_plot(results: Mapping, out_dir: Path) -> Path | None:
+    models = list(results["models"])
+    # SSA-CRNN-r shows both alpha_em and alpha_sp (the paper's Figure 3); others their SA alpha.
+    model = "ssa-crnn-r" if "ssa-crnn-r" in models else models[0]
+    path = out_dir / model / "fold_0" / "outputs.npz"
+    if not path.is_file():
+        return None
+    with np.load(path) as data:
+        emotion = results["corpus"]["emotions"][int(data["sample_label"])]
+        alpha_em = data["sample_alpha_em"] if "sample_alpha_em" in data else data["sample_alpha"]
+        alpha_sp = data["sample_alpha_sp"] if "sample_alpha_sp" in data else None
+        title = f"{DISPLAY.get(model, model)}, fold 0, one '{emotion}' segment"
+        return plot_attention(data["sample_features"], alpha_em, alpha_sp, out_dir / "attention.png",
+                              FRAME_SECONDS, title)
+
+
+def write_outputs(results: Mapping, out_dir: str | Path) -> list[Path]:
+    """Write the report and all figures of a cv folder; return the files written."""
+    out_dir = Path(out_dir)
+    emotions = results["corpus"]["emotions"]
+    written = [write_report(results, out_dir / "report.md")]
+    histories = {}
+    for model, entry in results["models"].items():
+        name = DISPLAY.get(model, model)
+        written.append(plot_confusion(entry["summary"]["confusion"], emotions, out_dir / f"confusion_{model}.png",
+                                      f"{name}: {results['reported_split']} folds summed"))
+        histories[name] = [f["history"] for f in entry["folds"]]
+        npz = out_dir / model / "fold_0" / "outputs.npz"
+        if npz.is_file():
+            with np.load(npz) as data:
+                if data["embeddings"].shape[0] >= 5:  # t-SNE needs a few points
+                    written.append(plot_tsne(data["embeddings"], data["labels"], emotions,
+                                             out_dir / f"tsne_{model}.png", f"{name}: emotion embeddings (fold 0)"))
+    attention = _attention_plot(results, out_dir)
+    if attention is not None:
+        written.append(attention)
+    written.append(plot_curves(histories, out_dir / "curves.png"))
+    return written

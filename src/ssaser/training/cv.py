@@ -1,0 +1,214 @@
+"""Cross-validation of several systems on one protocol: ``results.json``, report and figures.
+
+Folds run outer, systems inner, so each fold's normalised segments are built once and shared.
+Every finished (fold, system) writes ``<model>/fold_<k>/result.json`` (and ``outputs.npz``
+for the figures) atomically; a rerun with the same configuration skips finished folds and
+resumes an interrupted one from its ``last.ckpt``, so an interruption loses at most the
+epoch in progress. A rerun with a different configuration into the same folder is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+
+from ssaser.errors import SsaserError
+from ssaser.evaluation.metrics import summarize_folds
+from ssaser.training.config import TrainConfig, load_config
+from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
+from ssaser.training.fit import TrainerOptions
+from ssaser.evaluation.outputs import write_outputs
+
+
+def _write_json(path: Path, data) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def fold_rows(fold, df) -> tuple[list[int], list[int], list[int]]:
+    """Row positions (train, val, test) of a ``ssaser.data.splits`` fold."""
+    def positions(name):
+        values = getattr(fold, name, None)
+        if values is None:
+            return []
+        return [int(v) for v in np.asarray(values).tolist()]
+
+    return positions("train"), positions("val"), positions("test")
+
+
+def machine_description() -> str:
+    """One line naming the machine a run used (for results files)."""
+    cpu = platform.processor() or platform.machine()
+    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
+    return (f"{platform.node()} ({platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs, "
+            f"torch {torch.__version__} with {torch.get_num_threads()} threads{gpu})")
+
+
+def _sample_for_attention(outputs: dict, data) -> dict[str, np.ndarray]:
+    """One reported segment (the most confident correct one) with its attention weights."""
+    probs = outputs["probs"]
+    truth = data.emotion.numpy()
+    correct = np.flatnonzero(probs.argmax(1) == truth)
+    pool = correct if correct.size else np.arange(probs.shape[0])
+    i = int(pool[np.argmax(probs[pool].max(1))])
+    sample = {"sample_features": data.segments[i].numpy(), "sample_label": np.int64(truth[i])}
+    for key, value in outputs.items():
+        if key.startswith("attention/"):
+            sample[f"sample_{key.split('/', 1)[1]}"] = value[i]
+    return sample
+
+
+def _save_fold(fold_dir: Path, k: int, trained, reported: str, seconds: float) -> dict:
+    """Write one fold's result.json and outputs.npz; return the result entry."""
+    m = trained.metrics[reported]
+    data = getattr(trained.sets, reported)
+    outputs = trained.outputs[reported]
+    entry = {
+        "fold": k, **m,
+        "best_epoch": trained.fit.best_epoch, "epochs": trained.fit.epochs,
+        "val": trained.metrics.get("val"), "test": trained.metrics.get("test"),
+        "history": trained.fit.history,
+        "utterances": {part: len(rows) for part, rows in trained.sets.rows.items()},
+        "train_speakers": trained.sets.speakers,
+        "seconds": round(seconds, 1),
+    }
+    np.savez_compressed(
+        fold_dir / "outputs.npz",
+        embeddings=outputs["utterance_embeddings"], labels=data.utterance_emotion,
+        probs=outputs["utterance_probs"], **_sample_for_attention(outputs, data),
+    )
+    _write_json(fold_dir / "result.json", entry)
+    last = fold_dir / "checkpoints" / "last.ckpt"
+    last.unlink(missing_ok=True)  # the fold is done: only the best-UAR checkpoint is kept
+    return entry
+
+
+def _check_same_run(out_dir: Path, signature: dict) -> None:
+    path = out_dir / "cv_config.json"
+    if path.is_file():
+        previous = json.loads(path.read_text())
+        if previous != signature:
+            changed = sorted(k for k in set(previous) | set(signature) if previous.get(k) != signature.get(k))
+            raise SsaserError(f"{out_dir} holds a run with another configuration ({', '.join(changed)} differ): "
+                              "use another --out")
+    else:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _write_json(path, signature)
+
+
+def run_cv(
+    manifest: str | Path,
+    models: Sequence[str],
+    protocol: str,
+    folds: int,
+    out_dir: str | Path,
+    overrides: Mapping | None = None,
+    test_fraction: float = 0.0,
+    split_seed: int = 0,
+    cache: str | Path | None = None,
+    options: TrainerOptions | None = None,
+    command: str | None = None,
+    corpus: CorpusData | None = None,
+) -> dict:
+    """Cross-validate ``models`` and write ``results.json``, ``report.md`` and the figures.
+
+    Parameters
+    ----------
+    manifest : str or Path
+        Manifest CSV.
+    models : sequence of str
+        Systems; each starts from its packaged ``configs/<model>.yaml``.
+    protocol : str
+        ``sd-random``, ``sd-phrase`` or ``loso`` (:func:`ssaser.data.splits.make_folds`).
+    folds : int
+        Number of folds.
+    out_dir : str or Path
+        Output folder.
+    overrides : mapping, optional
+        Configuration keys applied to every system (``--set``, ``--epochs`` ...).
+    test_fraction : float
+        Share held out as a test part that model selection never sees (0: the paper's protocol,
+        selection and report on the same validation part).
+    split_seed : int
+        Seed of the fold assignment.
+
+    Returns
+    -------
+    dict
+        The content of ``results.json``.
+    """
+    from ssaser.data.splits import make_folds
+
+    start = time.time()
+    # Dozens of fits: keep Lightning's per-fit banners (accelerator, tips) out of the console.
+    for name in ("lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    out_dir = Path(out_dir)
+    options = options or TrainerOptions()
+    configs: dict[str, TrainConfig] = {m: load_config(m, overrides=overrides) for m in models}
+    feature_sets = {json.dumps(c.feature_options, sort_keys=True) for c in configs.values()}
+    if len(feature_sets) > 1:
+        raise SsaserError("all systems of a cv run must use the same feature_options")
+    signature = {"manifest": str(Path(manifest).resolve()), "protocol": protocol, "folds": folds,
+                 "test_fraction": test_fraction, "split_seed": split_seed,
+                 "configs": {m: c.to_dict() for m, c in configs.items()}}
+    _check_same_run(out_dir, signature)
+    first = next(iter(configs.values()))
+    corpus = corpus or load_corpus(manifest, first.feature_options, cache, progress=options.progress)
+    fold_list = make_folds(corpus.df, protocol, folds, split_seed, test_fraction=test_fraction)
+    reported = "test" if test_fraction > 0 else "val"
+    entries: dict[str, list[dict]] = {m: [] for m in models}
+    is_zero = True
+    for k, fold in enumerate(fold_list):
+        todo = [m for m in models if not (out_dir / m / f"fold_{k}" / "result.json").is_file()]
+        for m in models:
+            if m not in todo:
+                entries[m].append(json.loads((out_dir / m / f"fold_{k}" / "result.json").read_text()))
+        if not todo:
+            continue
+        train_rows, val_rows, test_rows = fold_rows(fold, corpus.df)
+        sets = build_fold_sets(corpus, train_rows, val_rows, test_rows, first.segment_hop)
+        for m in todo:
+            fold_dir = out_dir / m / f"fold_{k}"
+            print(f"[cv] fold {k + 1}/{len(fold_list)}, {m}: {len(train_rows)} train / {len(val_rows)} val"
+                  + (f" / {len(test_rows)} test" if test_rows else "") + " utterances", flush=True)
+            t0 = time.time()
+            trained = train_fold(corpus, sets, configs[m], fold_dir, options, resume=True)
+            is_zero = trained.fit.is_global_zero
+            if not is_zero:
+                continue
+            entry = _save_fold(fold_dir, k, trained, reported, time.time() - t0)
+            entries[m].append(entry)
+            print(f"[cv] fold {k + 1}/{len(fold_list)}, {m}: {reported} UAR {100 * entry['uar']:.1f}% "
+                  f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
+    if not is_zero:
+        return {}
+    results = {
+        "corpus": {"name": corpus.name, "manifest": signature["manifest"], "utterances": len(corpus.df),
+                   "speakers": int(corpus.df["speaker"].nunique()), "emotions": corpus.emotions},
+        "protocol": protocol, "folds": len(fold_list), "test_fraction": test_fraction, "split_seed": split_seed,
+        "reported_split": "test" if reported == "test" else "validation",
+        "selection_saw_reported_data": reported == "val",
+        "preset": first.preset,
+        "configs": signature["configs"],
+        "models": {m: {"folds": entries[m], "summary": summarize_folds(entries[m])} for m in models},
+        "run": {
+            "command": command or " ".join(sys.argv),
+            "machine": machine_description(),
+            "wall_seconds_this_invocation": round(time.time() - start, 1),
+            "training_seconds_all_folds": round(sum(e["seconds"] for es in entries.values() for e in es), 1),
+        },
+    }
+    _write_json(out_dir / "results.json", results)
+    write_outputs(results, out_dir)
+    return results
