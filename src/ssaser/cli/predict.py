@@ -1,0 +1,120 @@
+"""``ssaser predict MODEL_DIR AUDIO...``: emotion of each file, as a table or JSON.
+
+A file that cannot be read gets its one-line error on stderr (and an ``{"file", "error"}``
+element in the JSON); the others still run; the exit status is 1 if any failed.
+
+``--timeline OUT`` also writes an emotion timeline per file (windows every ``--hop`` seconds):
+with one input and ``OUT`` ending in ``.json``, ``.csv`` or ``.png``, that file; otherwise ``OUT``
+is a folder that gets ``<stem>.timeline.json``, ``.csv`` and ``.png`` per input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "predict",
+        help="classify the emotion of audio files (table or JSON), optionally with timelines",
+        description="Classify each AUDIO file with the model in MODEL_DIR. The utterance score is the mean "
+        "of its 3 s segments' posteriors. Files are read in blocks: any length works.",
+    )
+    parser.add_argument("model_dir", type=Path, metavar="MODEL_DIR", help="model directory (config.json + model.safetensors)")
+    parser.add_argument("audio", nargs="+", type=Path, metavar="AUDIO", help="audio files (any format libsndfile reads)")
+    parser.add_argument("--json", action="store_true", help="print JSON (a list, one object per file) instead of a table")
+    parser.add_argument("--timeline", type=Path, metavar="OUT",
+                        help="write emotion timelines: a .json/.csv/.png file (one input) or a folder")
+    parser.add_argument("--hop", type=float, default=1.0, metavar="S", help="timeline hop in seconds (default 1.0)")
+    add_model_options(parser)
+    parser.add_argument("--batch-size", type=int, default=16, help="windows per forward pass (default 16)")
+    parser.set_defaults(handler=run)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared with ``ssaser serve``: backend and normalisation."""
+    parser.add_argument("--backend", choices=("torch", "onnx"), default="torch",
+                        help="torch (default) or onnx (onnxruntime on the file from `ssaser export`)")
+    parser.add_argument("--onnx", type=Path, metavar="FILE",
+                        help="the ONNX file (default MODEL_DIR/model.onnx, else MODEL_DIR.onnx)")
+    parser.add_argument("--speaker-stats", type=Path, metavar="FILE",
+                        help="normalise with this speaker's statistics (from `ssaser enroll`); default: the model's global ones")
+    parser.add_argument("--speaker", metavar="NAME", help="normalise with a training speaker's stored statistics")
+
+
+def load_recognizer(args: argparse.Namespace, batch_size: int = 16):
+    """The :class:`~ssaser.inference.Recognizer` that the model options describe."""
+    from ssaser.inference import Recognizer
+
+    return Recognizer.from_pretrained(args.model_dir, backend=args.backend, onnx_path=args.onnx,
+                                      speaker_stats=args.speaker_stats, speaker=args.speaker, batch_size=batch_size)
+
+
+def timeline_targets(inputs: list[Path], out: Path) -> list[Path]:
+    """Per input: the timeline file (one input, ``out`` with a known suffix) or stem (folder)."""
+    from ssaser.inference.timeline import TIMELINE_SUFFIXES
+
+    if len(inputs) == 1 and out.suffix.lower() in TIMELINE_SUFFIXES:
+        return [out]
+    stems: list[Path] = []
+    for path in inputs:
+        stem, k = out / f"{path.stem}.timeline", 2
+        while stem in stems:  # two inputs with one name: keep both
+            stem, k = out / f"{path.stem}-{k}.timeline", k + 1
+        stems.append(stem)
+    return stems
+
+
+def format_table(rows: list[dict[str, Any]], labels: list[str]) -> str:
+    """A fixed-width table: file, top label, its score, every label's score, segments, duration."""
+    header = ["file", "label", "score", *labels, "segments", "seconds"]
+    lines = [header]
+    for row in rows:
+        if "error" in row:
+            lines.append([row["file"], "ERROR", "-", *("-" for _ in labels), "-", "-"])
+            continue
+        lines.append([row["file"], row["label"], f"{row['score']:.3f}",
+                      *(f"{row['scores'][label]:.3f}" for label in labels),
+                      str(len(row["segments"])), f"{row['duration']:.2f}"])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ssaser.errors import SsaserError
+    from ssaser.inference.timeline import TIMELINE_SUFFIXES
+
+    recognizer = load_recognizer(args, args.batch_size)
+    if args.timeline:
+        recognizer.hop_frames(args.hop)  # a bad --hop is one error, not one per file
+    targets = timeline_targets(args.audio, args.timeline) if args.timeline else [None] * len(args.audio)
+    rows: list[dict[str, Any]] = []
+    failed = 0
+    bar = tqdm(list(zip(args.audio, targets)), desc="predict", unit="file", disable=True if len(args.audio) < 2 else None, file=sys.stderr)  # None: only on a terminal
+    for path, target in bar:
+        try:
+            if target is None:
+                row = recognizer.classify_file(path).to_dict()
+            else:
+                prediction, timeline = recognizer.analyze(path, args.hop)
+                row = prediction.to_dict()
+                written = [timeline.write(target)] if target.suffix.lower() in TIMELINE_SUFFIXES \
+                    else timeline.write_all(target)
+                row["timeline_files"] = [str(p) for p in written]
+        except SsaserError as exc:
+            failed += 1
+            tqdm.write(f"ssaser predict: error: {exc}", file=sys.stderr)
+            row = {"file": str(path), "error": str(exc)}
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(format_table(rows, recognizer.labels))
+        print(f"normalisation: {recognizer.normalization.describe()}; backend: {recognizer.backend.name}")
+    return 1 if failed else 0

@@ -1,0 +1,272 @@
+"""The Python API: :class:`Recognizer` classifies files, arrays and bytes, and makes timelines.
+
+Every input goes through the same streaming path (:mod:`ssaser.inference.windows`): files are
+read in blocks, so memory stays bounded whatever their length, and a streamed prediction equals
+the one computed on the whole utterance in memory (as in training: whole-utterance features,
+normalised, cut in 3 s segments, the last one zero-padded, segment posteriors averaged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence, Union
+
+import numpy as np
+import soxr
+import torch
+
+from ssaser.audio import decode_audio, iter_audio_blocks
+from ssaser.audio.io import RESAMPLE_QUALITY
+from ssaser.errors import AudioError, SsaserError
+from ssaser.features import FeatureConfig
+from ssaser.inference.backends import Backend, OnnxBackend, TorchBackend, score_jobs
+from ssaser.inference.enrollment import SpeakerStats
+from ssaser.inference.graph import build_graph
+from ssaser.inference.results import Normalization, Prediction, SegmentResult, mean_prediction, scores_dict
+from ssaser.inference.timeline import Timeline
+from ssaser.inference.windows import StreamEnd, WindowJob, chunk_array, iter_window_jobs, window_included
+from ssaser.models import SerModel
+
+#: Seconds of audio read per block from a file (memory per stream: one block plus one span).
+BLOCK_SECONDS = 10.0
+
+#: A file path, the bytes of an audio file, or an in-memory signal with its sample rate.
+AudioInput = Union[str, Path, bytes, tuple[np.ndarray, int]]
+
+
+def prepare_array(array: Any, sample_rate: int, target_rate: int, source: str = "<array>") -> np.ndarray:
+    """An in-memory signal as float32 mono at ``target_rate``.
+
+    Parameters
+    ----------
+    array : array-like
+        ``(samples,)`` or ``(samples, channels)`` (soundfile's layout); floats in [-1, 1], or
+        integers (scaled by their type's full scale).
+    sample_rate : int
+        Its rate; other than ``target_rate`` it is resampled with soxr (as files are).
+    """
+    wave = np.asarray(array)
+    if wave.ndim == 2:
+        wave = wave.mean(axis=1, dtype=np.float64)
+    if wave.ndim != 1:
+        raise AudioError(source, f"expected (samples,) or (samples, channels), got shape {np.shape(array)}")
+    if np.issubdtype(wave.dtype, np.integer):
+        wave = wave / float(np.iinfo(wave.dtype).max + 1)
+    elif not np.issubdtype(wave.dtype, np.floating):
+        raise AudioError(source, f"expected numeric samples, got dtype {wave.dtype}")
+    wave = np.ascontiguousarray(wave, dtype=np.float32)
+    if not np.isfinite(wave).all():
+        raise AudioError(source, "holds NaN or infinite samples")
+    if sample_rate <= 0:
+        raise AudioError(source, f"sample rate must be positive, got {sample_rate}")
+    if sample_rate != target_rate and wave.size:
+        wave = soxr.resample(wave, sample_rate, target_rate, quality=RESAMPLE_QUALITY).astype(np.float32)
+    return wave
+
+
+@dataclass
+class _Stream:
+    source: str
+    blocks: Iterable[np.ndarray]
+
+
+class Recognizer:
+    """Speech emotion recognizer around a trained model.
+
+    Build it with :meth:`from_pretrained`. Thread-safe: calls keep no state (the service
+    runs several at once).
+
+    Parameters
+    ----------
+    model : SerModel
+        The model (front end, system, labels, normalisation statistics), in eval mode.
+    backend : Backend, optional
+        Runs the inference graph; default PyTorch on ``model``.
+    speaker_stats : SpeakerStats, optional
+        Enrolled statistics of the speaker to recognise (``ssaser enroll``); wins over ``speaker``.
+    speaker : str, optional
+        One of the model's training speakers, to use its stored statistics.
+    batch_size : int
+        Windows per forward pass.
+    stats_source : str, optional
+        Where ``speaker_stats`` came from (reported in every result).
+    info : dict, optional
+        Free description (model directory, backend) shown by the service's ``/health``.
+    """
+
+    def __init__(self, model: SerModel, backend: Backend | None = None, speaker_stats: SpeakerStats | None = None,
+                 speaker: str | None = None, batch_size: int = 16, stats_source: str | None = None,
+                 info: dict[str, Any] | None = None) -> None:
+        self.model = model.eval()
+        self.backend = backend if backend is not None else TorchBackend(build_graph(model))
+        self.labels = list(model.emotions)
+        self.feature_config: FeatureConfig = model.feature_config
+        self.batch_size = batch_size
+        self.info = {"system": model.system_name, "backend": self.backend.name, **(info or {})}
+        known = model.normalizer.speakers if model.normalizer is not None else {}
+        if speaker_stats is not None:
+            speaker_stats.check_compatible(self.feature_config, stats_source or "speaker stats")
+            mean, std = speaker_stats.mean, speaker_stats.std
+            self.normalization = Normalization("speaker-stats", stats_source or speaker_stats.speaker)
+        elif speaker is not None:
+            if str(speaker) not in known:
+                names = ", ".join(sorted(known)) or "none stored"
+                raise SsaserError(f"speaker {speaker!r} is not one of the model's training speakers ({names})")
+            mean, std = model.speaker_stats(speaker)
+            self.normalization = Normalization("model-speaker", str(speaker))
+        else:
+            mean, std = model.speaker_stats(None)
+            self.normalization = Normalization("global")
+        self._mean = np.ascontiguousarray(np.asarray(mean, dtype=np.float32))
+        self._std = np.ascontiguousarray(np.asarray(std, dtype=np.float32))
+
+    @classmethod
+    def from_pretrained(cls, model_dir: str | Path, *, backend: str = "torch", onnx_path: str | Path | None = None,
+                        speaker_stats: str | Path | None = None, speaker: str | None = None,
+                        batch_size: int = 16) -> "Recognizer":
+        """Load a model directory (``config.json`` + ``model.safetensors``).
+
+        Parameters
+        ----------
+        model_dir : path
+            Made by ``ssaser train`` (or :func:`ssaser.models.save_model_dir`).
+        backend : {"torch", "onnx"}
+            ``onnx`` runs the file from ``ssaser export`` with onnxruntime.
+        onnx_path : path, optional
+            The ONNX file; default ``MODEL_DIR/model.onnx``, else ``MODEL_DIR.onnx`` beside it.
+        speaker_stats : path, optional
+            A stats file from ``ssaser enroll``; default: the model's global statistics.
+        speaker : str, optional
+            Use the stored statistics of this training speaker instead.
+        batch_size : int
+            Windows per forward pass.
+        """
+        from ssaser.models import load_model_dir
+
+        model = load_model_dir(model_dir)
+        if backend == "torch":
+            runner: Backend = TorchBackend(build_graph(model))
+        elif backend == "onnx":
+            runner = OnnxBackend(onnx_path or default_onnx_path(model_dir), model.frontend, model.emotions)
+        else:
+            raise SsaserError(f"unknown backend {backend!r}; choose torch or onnx")
+        stats = SpeakerStats.load(speaker_stats) if speaker_stats is not None else None
+        return cls(model, runner, stats, speaker, batch_size, str(speaker_stats) if speaker_stats else None,
+                   {"model_dir": str(model_dir)})
+
+    @property
+    def sample_rate(self) -> int:
+        return self.feature_config.sample_rate
+
+    @property
+    def window_seconds(self) -> float:
+        cfg = self.feature_config
+        return cfg.segment_frames * cfg.hop_length / cfg.sample_rate
+
+    # ---- public API ------------------------------------------------------------------------
+
+    def classify(self, array: Any, sample_rate: int, source: str = "<array>") -> Prediction:
+        """Classify a signal ``(samples,)`` or ``(samples, channels)`` at ``sample_rate``."""
+        return self.classify_batch([(array, sample_rate)], sources=[source])[0]
+
+    def classify_file(self, path: str | Path) -> Prediction:
+        """Classify an audio file (read in blocks: any length)."""
+        return self.classify_batch([path])[0]
+
+    def classify_bytes(self, data: bytes, source: str = "<bytes>") -> Prediction:
+        """Classify an in-memory audio file (e.g. an upload)."""
+        return self.classify_batch([data], sources=[source])[0]
+
+    def classify_batch(self, inputs: Sequence[AudioInput], sources: Sequence[str] | None = None) -> list[Prediction]:
+        """Classify several inputs, their windows batched together.
+
+        Parameters
+        ----------
+        inputs : sequence of path, bytes or (array, sample_rate)
+            Files, in-memory audio files, or signals with their rate.
+        sources : sequence of str, optional
+            Names for the results and errors (default: the path, ``<bytes>`` or ``<array>``).
+        """
+        streams = [self._stream(item, None if sources is None else sources[i]) for i, item in enumerate(inputs)]
+        return [prediction for prediction, _ in self._analyze(streams, None)]
+
+    def timeline(self, audio: AudioInput, hop: float = 1.0, source: str | None = None) -> Timeline:
+        """Scores of sliding windows (``window_seconds`` long, every ``hop`` seconds)."""
+        return self.analyze(audio, hop, source)[1]
+
+    def analyze(self, audio: AudioInput, hop: float = 1.0, source: str | None = None) -> tuple[Prediction, Timeline]:
+        """The utterance prediction and the timeline, in one pass over the audio (files read in blocks)."""
+        prediction, timeline = self._analyze([self._stream(audio, source)], hop)[0]
+        assert timeline is not None
+        return prediction, timeline
+
+    # ---- internals -------------------------------------------------------------------------
+
+    def _stream(self, item: AudioInput, source: str | None = None) -> _Stream:
+        block = int(BLOCK_SECONDS * self.sample_rate)
+        if isinstance(item, (str, Path)):
+            return _Stream(source or str(item), iter_audio_blocks(item, BLOCK_SECONDS, self.sample_rate))
+        if isinstance(item, (bytes, bytearray)):
+            name = source or "<bytes>"
+            return _Stream(name, chunk_array(decode_audio(bytes(item), self.sample_rate, name), block))
+        if isinstance(item, tuple) and len(item) == 2:
+            name = source or "<array>"
+            return _Stream(name, chunk_array(prepare_array(item[0], int(item[1]), self.sample_rate, name), block))
+        raise SsaserError(f"expected a path or (array, sample_rate), got {type(item).__name__}")
+
+    def hop_frames(self, hop: float) -> int:
+        """Frames per ``hop`` seconds (raises :class:`SsaserError` below one frame)."""
+        frames = round(hop * self.sample_rate / self.feature_config.hop_length)
+        if frames < 1:
+            raise SsaserError(f"hop must be at least one frame ({self.feature_config.hop_length / self.sample_rate:g} s)")
+        return frames
+
+    def _jobs(self, streams: Sequence[_Stream], hops: list[int]) -> Iterator[WindowJob | StreamEnd]:
+        for key, stream in enumerate(streams):
+            yield from iter_window_jobs(stream.blocks, self.feature_config, hops, key=key, source=stream.source)
+
+    def _analyze(self, streams: Sequence[_Stream], hop: float | None) -> list[tuple[Prediction, Timeline | None]]:
+        cfg = self.feature_config
+        seg = cfg.segment_frames
+        hop_frames = None if hop is None else self.hop_frames(hop)
+        hops = sorted({seg} | ({hop_frames} if hop_frames else set()))
+        scored: dict[int, dict[int, np.ndarray]] = {}
+        out: list[tuple[Prediction, Timeline | None]] = []
+        with torch.inference_mode():
+            for item in score_jobs(self._jobs(streams, hops), self.backend, self._mean, self._std, self.batch_size):
+                if isinstance(item, StreamEnd):
+                    out.append(self._collect(streams[item.key].source, scored.pop(item.key, {}), item, hop_frames))
+                else:
+                    job, probs = item
+                    scored.setdefault(job.key, {})[job.start] = probs
+        return out
+
+    def _collect(self, source: str, probs: dict[int, np.ndarray], end: StreamEnd,
+                 hop_frames: int | None) -> tuple[Prediction, Timeline | None]:
+        """Turn the scored windows of one stream into its prediction (and timeline)."""
+        cfg = self.feature_config
+        seconds_per_frame = cfg.hop_length / cfg.sample_rate
+        duration = end.total_samples / cfg.sample_rate
+
+        def results(step: int) -> list[SegmentResult]:
+            starts = [s for s in sorted(probs) if window_included(s, step, end.total_frames, cfg.segment_frames)]
+            return [SegmentResult(s * seconds_per_frame, min((s + cfg.segment_frames) * seconds_per_frame, duration),
+                                  self.labels[int(np.argmax(probs[s]))], scores_dict(self.labels, probs[s]))
+                    for s in starts]
+
+        prediction = mean_prediction(source, self.labels, results(cfg.segment_frames), self.normalization, duration)
+        timeline = None
+        if hop_frames is not None:
+            timeline = Timeline(source, self.labels, hop_frames * seconds_per_frame, self.window_seconds, duration,
+                                self.normalization, results(hop_frames))
+        return prediction, timeline
+
+
+def default_onnx_path(model_dir: str | Path) -> Path:
+    """Where ``ssaser export`` writes by default and ``--backend onnx`` looks: ``MODEL_DIR/model.onnx``,
+    else ``MODEL_DIR.onnx`` beside the directory."""
+    model_dir = Path(model_dir)
+    inside = model_dir / "model.onnx"
+    beside = model_dir.with_name(model_dir.name + ".onnx")
+    return beside if beside.is_file() and not inside.is_file() else inside
