@@ -60,9 +60,12 @@ def test_digital_silence_gives_the_log_floor() -> None:
 
 def test_batch_of_mixed_lengths_equals_one_by_one() -> None:
     waves = [make_tone(s, seed=i) for i, s in enumerate([0.3, 1.2, 0.031, 0.9, 1.2])]
-    batched = compute_features_batch(waves, batch_size=3)
-    for wave, feats in zip(waves, batched):
-        np.testing.assert_allclose(feats, compute_features(wave), atol=1e-5)
+    by_count = compute_features_batch(waves, batch_size=3)
+    by_samples = compute_features_batch(waves, batch_samples=40000)  # forces 1-2 per batch
+    for wave, a, b in zip(waves, by_count, by_samples):
+        alone = compute_features(wave)
+        np.testing.assert_allclose(a, alone, atol=1e-5)
+        np.testing.assert_allclose(b, alone, atol=1e-5)
 
 
 def test_deltas_of_a_ramp() -> None:

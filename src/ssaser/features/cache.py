@@ -95,7 +95,7 @@ class FeatureCache:
         paths : sequence of str or Path
             Audio files.
         batch_size : int
-            Files per batched front-end call.
+            Files decoded and written per step (the front end batches within it).
         progress : bool
             Show a tqdm progress bar over the misses.
 
@@ -111,7 +111,7 @@ class FeatureCache:
         for start in range(0, len(missing), batch_size):
             chunk = missing[start: start + batch_size]
             waves = [load_audio(paths[i], self.config.sample_rate) for i in chunk]
-            feats = compute_features_batch(waves, self.config, batch_size, sources=[str(paths[i]) for i in chunk])
+            feats = compute_features_batch(waves, self.config, sources=[str(paths[i]) for i in chunk])
             for i, f in zip(chunk, feats):
                 self._write(self.entry_path(keys[i]), f)
                 results[i] = f

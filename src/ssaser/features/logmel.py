@@ -75,46 +75,70 @@ class LogMel3D(nn.Module):
         bins = np.arange(config.n_fft // 2 + 1)
         angle = 2.0 * np.pi * np.outer(bins, np.arange(config.win_length)) / config.n_fft
         basis = np.concatenate([np.cos(angle), np.sin(angle)]) * window  # (2 * bins, win)
-        self.register_buffer("window", torch.tensor(window, dtype=torch.float32), persistent=False)
+        # The window zero-extended to n_fft: n_fft-long frames times it equal win-long frames
+        # zero-padded to n_fft, without a copy per frame.
+        padded_window = np.zeros(config.n_fft)
+        padded_window[: config.win_length] = window
+        self.register_buffer("window", torch.tensor(padded_window, dtype=torch.float32), persistent=False)
         self.register_buffer("mel_basis", torch.tensor(mel.T, dtype=torch.float32), persistent=False)
+        # Rows repeated for (real, imag) pairs: |X|^2 @ mel == (interleaved [re, im])^2 @ this;
+        # much faster than summing a size-2 last axis.
+        self.register_buffer(
+            "mel_basis_pairs", torch.tensor(np.repeat(mel.T, 2, axis=0), dtype=torch.float32), persistent=False
+        )
         self.register_buffer(
             "dft_basis", torch.tensor(basis[:, None, :], dtype=torch.float32), persistent=False
         )
 
-    def power_spectrum(self, wave: torch.Tensor) -> torch.Tensor:
-        """``(batch, samples)`` -> power spectrum ``|X|^2`` of shape ``(batch, frames, n_fft // 2 + 1)``."""
+    def mel_power(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(batch, samples)`` -> mel-band power ``(batch, frames, n_mels)`` (before the log)."""
         cfg = self.config
         if self.use_dft_conv or _exporting():
             out = F.conv1d(wave.unsqueeze(1), self.dft_basis, stride=cfg.hop_length)
-            out = out * out  # (batch, 2 * bins, frames)
+            out = out * out  # (batch, 2 * bins, frames): cos rows then sin rows
             bins = cfg.n_fft // 2 + 1
-            return (out[:, :bins] + out[:, bins:]).transpose(1, 2)
-        frames = wave.unfold(-1, cfg.win_length, cfg.hop_length) * self.window
-        spec = torch.view_as_real(torch.fft.rfft(frames, n=cfg.n_fft))
-        return spec.square().sum(-1)
+            return torch.matmul((out[:, :bins] + out[:, bins:]).transpose(1, 2), self.mel_basis)
+        padded = F.pad(wave, (0, cfg.n_fft - cfg.win_length))
+        frames = padded.unfold(-1, cfg.n_fft, cfg.hop_length) * self.window  # (batch, frames, n_fft)
+        spec = torch.view_as_real(torch.fft.rfft(frames)).flatten(-2)  # (batch, frames, 2 * bins)
+        return torch.matmul(spec * spec, self.mel_basis_pairs)
 
     def log_mel(self, wave: torch.Tensor) -> torch.Tensor:
         """``(batch, samples)`` -> static log-Mel ``(batch, frames, n_mels)``."""
         if not _exporting():
             check_length(wave.shape[-1], self.config)
-        mel = torch.matmul(self.power_spectrum(wave), self.mel_basis)
-        return torch.log(mel + self.config.log_floor)
+        return torch.log(self.mel_power(wave) + self.config.log_floor)
 
     def delta(self, feats: torch.Tensor) -> torch.Tensor:
         """Regression delta over time of ``(batch, frames, n_mels)``, edge frames replicated."""
         width = self.config.delta_width
         frames = feats.shape[1]
-        padded = F.pad(feats.transpose(1, 2), (width, width), mode="replicate")
-        out = torch.zeros_like(feats.transpose(1, 2))
-        for n in range(1, width + 1):
-            out = out + n * (padded[..., width + n: width + n + frames] - padded[..., width - n: width - n + frames])
+        # Replicate-pad along time by concatenation: slices stay contiguous rows (fast) and
+        # it exports to ONNX as Concat/Slice.
+        first, last = feats[:, :1], feats[:, -1:]
+        padded = torch.cat([first.expand(-1, width, -1), feats, last.expand(-1, width, -1)], dim=1)
+        out = padded[:, width + 1: width + 1 + frames] - padded[:, width - 1: width - 1 + frames]
+        for n in range(2, width + 1):
+            out = out + n * (padded[:, width + n: width + n + frames] - padded[:, width - n: width - n + frames])
         scale = 2.0 * sum(n * n for n in range(1, width + 1))
-        return (out / scale).transpose(1, 2)
+        return out * (1.0 / scale)
 
-    def stack_deltas(self, static: torch.Tensor) -> torch.Tensor:
-        """``(batch, frames, n_mels)`` -> ``(batch, 3, frames, n_mels)`` (static, delta, delta-delta)."""
-        d1 = self.delta(static)
-        return torch.stack([static, d1, self.delta(d1)], dim=1)
+    def stack_deltas(self, static: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """``(batch, frames, n_mels)`` -> ``(batch, 3, frames, n_mels)`` (static, delta, delta-delta).
+
+        ``lengths`` (``(batch,)`` int64 frame counts) marks rows padded past their own end: the
+        frames past ``lengths[b]`` are replaced by that row's last frame before each delta, so
+        that every row gets the same edge handling as if it were alone. Output frames past
+        ``lengths[b]`` are then meaningless (cut them).
+        """
+        if lengths is None:
+            d1 = self.delta(static)
+            return torch.stack([static, d1, self.delta(d1)], dim=1)
+        frames = torch.arange(static.shape[1], device=static.device)
+        index = torch.minimum(frames[None, :], (lengths - 1)[:, None])  # (batch, frames)
+        index = index[..., None].expand_as(static)
+        d1 = self.delta(static.gather(1, index))
+        return torch.stack([static, d1, self.delta(d1.gather(1, index))], dim=1)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         """``(batch, samples)`` float waveforms -> ``(batch, 3, frames, n_mels)``."""
@@ -151,15 +175,16 @@ def compute_features(
 def compute_features_batch(
     waves: Sequence[np.ndarray],
     config: FeatureConfig | None = None,
-    batch_size: int = 32,
+    batch_size: int = 16,
     sources: Sequence[str] | None = None,
+    batch_samples: int = 160_000,
 ) -> list[np.ndarray]:
     """Many waveforms to features, batched: the fast path for corpora.
 
-    Waveforms are sorted by length and zero-padded to the longest of their batch for the
-    spectrum (frames are not centred, so a frame never sees the padding unless it lies past
-    the signal's own last frame, and those are cut); deltas are then taken per signal so
-    that their edge handling sees only the signal's own frames.
+    Waveforms are sorted by length and zero-padded to the longest of their batch (frames are
+    not centred, so a frame never sees the padding unless it lies past the signal's own last
+    frame, and those are cut); the deltas replicate each signal's own last frame (see
+    :meth:`LogMel3D.stack_deltas`), so the result equals computing each signal alone.
 
     Parameters
     ----------
@@ -168,9 +193,13 @@ def compute_features_batch(
     config : FeatureConfig, optional
         Defaults to ``FeatureConfig()``.
     batch_size : int
-        Signals per torch call.
+        At most this many signals per torch call.
     sources : sequence of str, optional
         Names for error messages, one per wave.
+    batch_samples : int
+        At most this many (padded) samples per torch call, unless one signal alone is longer:
+        about 10 s of audio (a few MB of spectra) was the fastest on a 2-core CPU in
+        ``benchmarks/features.py``; larger batches fall out of the cache.
 
     Returns
     -------
@@ -190,20 +219,30 @@ def compute_features_batch(
     order = sorted(range(len(arrays)), key=lambda i: arrays[i].size)
     results: list[np.ndarray] = [np.empty(0)] * len(arrays)
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            chunk = order[start: start + batch_size]
+        for chunk in _chunks(order, [arrays[i].size for i in order], batch_size, batch_samples):
             longest = arrays[chunk[-1]].size
             batch = np.zeros((len(chunk), longest), dtype=np.float32)
             for row, i in enumerate(chunk):
                 batch[row, : arrays[i].size] = arrays[i]
+            lengths = [config.num_frames(arrays[i].size) for i in chunk]
             static = module.log_mel(torch.from_numpy(batch))
-            lengths = {config.num_frames(arrays[i].size) for i in chunk}
-            if len(lengths) == 1:  # equal lengths: deltas for the whole batch at once
-                feats = module.stack_deltas(static).numpy()
-                for row, i in enumerate(chunk):
-                    results[i] = feats[row]
-            else:
-                for row, i in enumerate(chunk):
-                    frames = config.num_frames(arrays[i].size)
-                    results[i] = module.stack_deltas(static[row: row + 1, :frames])[0].numpy()
+            ragged = torch.tensor(lengths) if len(set(lengths)) > 1 else None
+            feats = module.stack_deltas(static, ragged).numpy()
+            for row, i in enumerate(chunk):
+                results[i] = np.ascontiguousarray(feats[row, :, : lengths[row]])
     return results
+
+
+def _chunks(order: list[int], sizes: list[int], max_count: int, max_samples: int) -> list[list[int]]:
+    """Split ``order`` (sorted by ascending ``sizes``) into batches within both limits."""
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for index, size in zip(order, sizes):
+        # sizes ascend, so the padded size of a batch is its newest member times its count
+        if current and (len(current) >= max_count or size * (len(current) + 1) > max_samples):
+            chunks.append(current)
+            current = []
+        current.append(index)
+    if current:
+        chunks.append(current)
+    return chunks
