@@ -47,14 +47,14 @@ def prepare_array(array: Any, sample_rate: int, target_rate: int, source: str = 
         Its rate; other than ``target_rate`` it is resampled with soxr (as files are).
     """
     wave = np.asarray(array)
-    if wave.ndim == 2:
-        wave = wave.mean(axis=1, dtype=np.float64)
-    if wave.ndim != 1:
-        raise AudioError(source, f"expected (samples,) or (samples, channels), got shape {np.shape(array)}")
     if np.issubdtype(wave.dtype, np.integer):
         wave = wave / float(np.iinfo(wave.dtype).max + 1)
     elif not np.issubdtype(wave.dtype, np.floating):
         raise AudioError(source, f"expected numeric samples, got dtype {wave.dtype}")
+    if wave.ndim == 2:
+        wave = wave.mean(axis=1, dtype=np.float64)
+    if wave.ndim != 1:
+        raise AudioError(source, f"expected (samples,) or (samples, channels), got shape {np.shape(array)}")
     wave = np.ascontiguousarray(wave, dtype=np.float32)
     if not np.isfinite(wave).all():
         raise AudioError(source, "holds NaN or infinite samples")

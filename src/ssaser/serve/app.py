@@ -74,8 +74,8 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
         data = await upload.read()
         await form.close()
         return data, upload.filename or "<upload>"
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        raise BadRequest("send the audio as multipart/form-data (field 'file') or as the raw body")
+    # Anything else is the file itself, whatever its declared type (curl --data-binary says
+    # application/x-www-form-urlencoded): the decoder decides whether it is audio.
     data = b"".join([chunk async for chunk in _capped(request, limit)])
     return data, "<upload>"
 

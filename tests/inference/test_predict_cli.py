@@ -1,0 +1,84 @@
+"""``ssaser predict``, ``enroll`` and ``export`` end to end (in process)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ssaser.cli.main import main
+from ssaser.inference.random_model import generated_voice
+
+
+@pytest.fixture
+def audio_files(tmp_path):
+    good = tmp_path / "good.wav"
+    sf.write(good, generated_voice(4.0, seed=1), 16000)
+    other = tmp_path / "other.flac"
+    sf.write(other, generated_voice(1.0, 22050, seed=2), 22050)
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    return good, bad, other
+
+
+def test_json_output_keeps_going_after_a_bad_file(model_dir, recognizer, audio_files, capsys):
+    good, bad, other = audio_files
+    status = main(["predict", str(model_dir), str(good), str(bad), str(other), "--json"])
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert status == 1
+    assert [row["file"] for row in rows] == [str(good), str(bad), str(other)]
+    assert "error" in rows[1] and rows[1]["error"].startswith(str(bad))
+    assert f"ssaser predict: error: {rows[1]['error']}" in captured.err
+    assert rows[0] == recognizer.classify_file(good).to_dict()
+    assert rows[2]["duration"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_table_and_timeline_folder(model_dir, audio_files, tmp_path, capsys):
+    good, _, other = audio_files
+    assert main(["predict", str(model_dir), str(good), str(other), "--timeline", str(tmp_path / "tl"),
+                 "--hop", "0.5"]) == 0
+    out = capsys.readouterr().out
+    lines = out.strip().splitlines()
+    assert lines[0].split()[:3] == ["file", "label", "score"] and str(good) in lines[1]
+    assert "normalisation: global" in out
+    written = sorted(p.name for p in (tmp_path / "tl").iterdir())
+    assert written == sorted(f"{s}.timeline.{x}" for s in ("good", "other") for x in ("json", "csv", "png"))
+    data = json.loads((tmp_path / "tl" / "good.timeline.json").read_text())
+    # 4 s = 398 frames: windows at 0, 50, 100 frames; the one at 100 reaches the end.
+    assert [w["start"] for w in data["windows"]] == pytest.approx([0.0, 0.5, 1.0])
+
+
+def test_enroll_then_predict_with_speaker_stats(model_dir, audio_files, tmp_path, capsys):
+    good, _, other = audio_files
+    stats = tmp_path / "spk.json"
+    assert main(["enroll", str(good), str(other), "--out", str(stats), "--model", str(model_dir)]) == 0
+    assert json.loads(stats.read_text())["format"] == "ssaser-speaker-stats"
+    capsys.readouterr()
+    assert main(["predict", str(model_dir), str(good), "--json", "--speaker-stats", str(stats)]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["normalization"] == {"kind": "speaker-stats", "source": str(stats)}
+
+
+def test_export_then_onnx_backend(model_dir, audio_files, tmp_path, capsys):
+    good = audio_files[0]
+    out = tmp_path / "m.onnx"
+    assert main(["export", str(model_dir), "--format", "onnx", "--out", str(out)]) == 0
+    assert "front end inside" in capsys.readouterr().out
+    assert main(["predict", str(model_dir), str(good), "--json", "--backend", "onnx", "--onnx", str(out)]) == 0
+    onnx_row = json.loads(capsys.readouterr().out)[0]
+    main(["predict", str(model_dir), str(good), "--json"])
+    torch_row = json.loads(capsys.readouterr().out)[0]
+    assert onnx_row["label"] == torch_row["label"]
+    np.testing.assert_allclose(list(onnx_row["scores"].values()), list(torch_row["scores"].values()), atol=1e-6)
+
+
+def test_user_errors_exit_1_with_one_line(model_dir, audio_files, tmp_path, capsys):
+    good = audio_files[0]
+    assert main(["predict", str(tmp_path / "no_model"), str(good)]) == 1
+    assert main(["predict", str(model_dir), str(good), "--timeline", str(tmp_path / "t"), "--hop", "0"]) == 1
+    assert main(["predict", str(model_dir), str(good), "--speaker-stats", str(tmp_path / "none.json")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("ssaser predict: error: ") for line in err)
