@@ -105,7 +105,11 @@ def test_wav_without_samples(tmp_path: Path) -> None:
     _assert_audio_error(path, "holds no audio samples")
 
 
-@pytest.mark.parametrize(("fmt", "ext", "subtype"), [("WAV", "wav", "PCM_16"), ("FLAC", "flac", "PCM_16"), ("OGG", "ogg", "VORBIS")])
+@pytest.mark.parametrize(
+    ("fmt", "ext", "subtype"),
+    [("WAV", "wav", "PCM_16"), ("WAV", "wav", "FLOAT"), ("W64", "w64", "PCM_16"), ("RF64", "rf64", "PCM_16"),
+     ("AIFF", "aiff", "PCM_16"), ("FLAC", "flac", "PCM_16"), ("OGG", "ogg", "VORBIS")],
+)
 @pytest.mark.parametrize("keep", [0.02, 0.5])
 def test_truncated_files(tmp_path: Path, fmt: str, ext: str, subtype: str, keep: float) -> None:
     full = tmp_path / f"full.{ext}"
@@ -164,3 +168,18 @@ def test_blocks_report_bad_files(tmp_path: Path) -> None:
     sf.write(path, data, 16000, subtype="FLOAT")
     with pytest.raises(AudioError, match="NaN"):
         list(iter_audio_blocks(path, 0.25))
+
+
+def test_streaming_wav_with_placeholder_sizes_is_not_truncated(tmp_path: Path) -> None:
+    """Streaming writers leave 0xFFFFFFFF in the RIFF and data sizes: that is no truncation."""
+    wave = make_tone(0.5)
+    path = tmp_path / "stream.wav"
+    sf.write(path, wave, 16000, subtype="PCM_16")
+    content = bytearray(path.read_bytes())
+    data_at = content.index(b"data")
+    content[4:8] = b"\xff\xff\xff\xff"
+    content[data_at + 4: data_at + 8] = b"\xff\xff\xff\xff"
+    path.write_bytes(bytes(content))
+    out = load_audio(path)
+    assert out.size == wave.size
+    np.testing.assert_allclose(out, wave, atol=1e-4)

@@ -21,18 +21,23 @@ from ssaser.errors import AudioError
 #: soxr quality; "HQ" is also what ``librosa.load`` uses by default (res_type="soxr_hq").
 RESAMPLE_QUALITY = "HQ"
 
-# libsndfile logs "data : 32000 (should be 15978)" when a WAV/AIFF header promises more
-# bytes than the file holds. 0 and 0xFFFFFFFF are placeholders of streaming writers, not
-# truncation, so they are accepted.
-_SHOULD_BE = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+# libsndfile logs "data : 32000 (should be 15978)" (WAV, AIFF "SSND", W64/RF64 "riff") when a
+# header promises more bytes than the file holds, and then reads what is there. 0 and
+# 0xFFFFFFFF are placeholders of streaming writers, not truncation, so they are accepted; so
+# is a shortfall of a few bytes (a missing pad byte), which loses no whole sample.
+_SHOULD_BE = re.compile(
+    r"^\s*(?:data|ssnd|riff|riff size|data size)\s*:\s*(\d+)\s*\(should be (\d+)\)",
+    re.MULTILINE | re.IGNORECASE,
+)
 _STREAMING_SIZES = {0, 0xFFFFFFFF, 0x7FFFFFFF, 0xFFFFFFFF - 8}
+_SLACK_BYTES = 8
 
 
 def _truncation(info: str) -> str | None:
     """Return a cause if libsndfile's log says the file ends before its header's promise."""
     for declared, present in _SHOULD_BE.findall(info):
         declared_n, present_n = int(declared), int(present)
-        if declared_n not in _STREAMING_SIZES and present_n < declared_n:
+        if declared_n not in _STREAMING_SIZES and present_n < declared_n - _SLACK_BYTES:
             return f"truncated file: header declares {declared_n} data bytes, only {present_n} present"
     if "File ended unexpectedly" in info:
         return "truncated file: the stream ends before its end-of-stream mark"
