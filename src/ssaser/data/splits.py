@@ -51,7 +51,7 @@ PROTOCOLS: dict[str, str] = {
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq on index arrays would be ambiguous; compare parts explicitly
 class Fold:
     """One fold of a protocol.
 
