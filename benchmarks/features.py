@@ -11,8 +11,10 @@ Both pipelines run in the same process on the same files, in alternating repeats
 - ssaser: ``ssaser.audio.load_audio`` per file, then ``compute_features_batch`` (torch, batched).
 
 Printed, per repeat: audio-seconds per second end to end (decode + resample + features) and for
-the features alone (from already decoded audio), the ratios ssaser / librosa, and the max
-absolute difference of the outputs per channel (static, delta, delta-delta).
+the features alone (from already decoded audio), by wall clock and by process CPU time (less
+disturbed by other jobs on a shared machine), the ratios ssaser / librosa, and the max
+absolute difference of the outputs per channel (static, delta, delta-delta). The pipelines
+alternate every ``--chunk`` files so that a drifting machine load falls on both alike.
 
 Usage::
 
@@ -38,6 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", choices=["emodb", "ravdess"], default="emodb")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N files (0: all)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--chunk", type=int, default=32, help="files per alternation between the pipelines")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads for ssaser")
     parser.add_argument("--batch-samples", type=int, default=160_000,
                         help="padded samples per torch call in ssaser (compute_features_batch)")
@@ -64,27 +67,45 @@ def librosa_features(wave: np.ndarray, sr: int = 16000) -> np.ndarray:
     return np.stack([static, delta, delta2]).transpose(0, 2, 1)
 
 
-def run_librosa(files: list[Path]) -> tuple[list[np.ndarray], float, float]:
+class Clock:
+    """Wall-clock and process CPU time, split into decoding and features."""
+
+    def __init__(self) -> None:
+        self.wall = {"load": 0.0, "features": 0.0}
+        self.cpu = {"load": 0.0, "features": 0.0}
+        self._marks = (0.0, 0.0)
+
+    def start(self) -> None:
+        self._marks = (time.perf_counter(), time.process_time())
+
+    def lap(self, part: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.wall[part] += wall - self._marks[0]
+        self.cpu[part] += cpu - self._marks[1]
+        self._marks = (wall, cpu)
+
+
+def run_librosa(files: list[Path], clock: Clock) -> list[np.ndarray]:
     import librosa
 
-    start = time.perf_counter()
+    clock.start()
     waves = [librosa.load(path, sr=16000)[0] for path in files]
-    loaded = time.perf_counter()
+    clock.lap("load")
     feats = [librosa_features(w) for w in waves]
-    done = time.perf_counter()
-    return feats, done - start, done - loaded
+    clock.lap("features")
+    return feats
 
 
-def run_ssaser(files: list[Path], batch_samples: int) -> tuple[list[np.ndarray], float, float]:
+def run_ssaser(files: list[Path], batch_samples: int, clock: Clock) -> list[np.ndarray]:
     from ssaser.audio import load_audio
     from ssaser.features import compute_features_batch
 
-    start = time.perf_counter()
+    clock.start()
     waves = [load_audio(path) for path in files]
-    loaded = time.perf_counter()
+    clock.lap("load")
     feats = compute_features_batch(waves, batch_samples=batch_samples)
-    done = time.perf_counter()
-    return feats, done - start, done - loaded
+    clock.lap("features")
+    return feats
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,22 +126,38 @@ def main(argv: list[str] | None = None) -> int:
     seconds = sum(sf.info(str(p)).duration for p in files)
     print(f"{len(files)} {args.corpus} files, {seconds:.1f} s of audio; torch threads {args.threads}, "
           f"batch samples {args.batch_samples}, cpu count {os.cpu_count()}")
-    run_librosa(files[:4]), run_ssaser(files[:4], args.batch_samples)  # warm-up: imports, caches
+    run_librosa(files[:4], Clock()), run_ssaser(files[:4], args.batch_samples, Clock())  # warm-up
 
     rows = []
     for repeat in range(1, args.repeats + 1):
-        ref, lib_total, lib_feat = run_librosa(files)
-        ours, our_total, our_feat = run_ssaser(files, args.batch_samples)
-        diff = np.max([np.abs(a - b).max(axis=(1, 2)) for a, b in zip(ours, ref)], axis=0)
-        row = (seconds / lib_total, seconds / our_total, seconds / lib_feat, seconds / our_feat)
+        lib, ours = Clock(), Clock()
+        diff = np.zeros(3)
+        # Alternate in small chunks so that the load of this shared machine, which drifts,
+        # falls on both pipelines alike.
+        for start in range(0, len(files), args.chunk):
+            chunk = files[start: start + args.chunk]
+            ref = run_librosa(chunk, lib)
+            got = run_ssaser(chunk, args.batch_samples, ours)
+            diff = np.maximum(diff, np.max([np.abs(a - b).max(axis=(1, 2)) for a, b in zip(got, ref)], axis=0))
+        row = {}
+        for kind in ("wall", "cpu"):
+            lt, ot = getattr(lib, kind), getattr(ours, kind)
+            row[kind] = (seconds / (lt["load"] + lt["features"]), seconds / (ot["load"] + ot["features"]),
+                         seconds / lt["features"], seconds / ot["features"])
         rows.append(row)
-        print(f"repeat {repeat}: end-to-end librosa {row[0]:8.0f} audio-s/s, ssaser {row[1]:8.0f} audio-s/s, "
-              f"ratio {row[1] / row[0]:5.2f}x | features only librosa {row[2]:8.0f}, ssaser {row[3]:8.0f}, "
-              f"ratio {row[3] / row[2]:5.2f}x | max abs diff (static, delta, delta2) "
-              + ", ".join(f"{d:.1e}" for d in diff))
-    med = [statistics.median(col) for col in zip(*rows)]
-    print(f"median: end-to-end ratio {med[1] / med[0]:.2f}x ({med[1]:.0f} vs {med[0]:.0f} audio-s/s), "
-          f"features-only ratio {med[3] / med[2]:.2f}x ({med[3]:.0f} vs {med[2]:.0f} audio-s/s)")
+        for kind, label in (("wall", "wall clock"), ("cpu", "CPU time  ")):
+            r = row[kind]
+            print(f"repeat {repeat} {label}: end-to-end librosa {r[0]:6.0f}, ssaser {r[1]:6.0f} audio-s/s, "
+                  f"ratio {r[1] / r[0]:5.2f}x | features only librosa {r[2]:6.0f}, ssaser {r[3]:6.0f} audio-s/s, "
+                  f"ratio {r[3] / r[2]:5.2f}x")
+        print(f"repeat {repeat} max abs diff (static, delta, delta-delta): " + ", ".join(f"{d:.1e}" for d in diff))
+    for kind, label in (("wall", "wall clock"), ("cpu", "CPU time")):
+        med = [statistics.median(r[kind][i] for r in rows) for i in range(4)]
+        ratios_e = [r[kind][1] / r[kind][0] for r in rows]
+        ratios_f = [r[kind][3] / r[kind][2] for r in rows]
+        print(f"median ({label}): end-to-end {med[1]:.0f} vs {med[0]:.0f} audio-s/s, ratio "
+              f"{statistics.median(ratios_e):.2f}x; features only {med[3]:.0f} vs {med[2]:.0f} audio-s/s, "
+              f"ratio {statistics.median(ratios_f):.2f}x")
     return 0
 
 
