@@ -14,7 +14,7 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Sequence
+from typing import BinaryIO, Callable, Sequence
 
 import numpy as np
 
@@ -72,16 +72,9 @@ class FeatureCache:
         entry.parent.mkdir(parents=True, exist_ok=True)
         config_file = self.folder / "config.json"
         if not config_file.exists():  # for people browsing the cache; never read back
-            config_file.write_text(json.dumps(self.config.to_dict(), indent=1))
-        tmp = entry.with_name(f".{entry.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        try:
-            with open(tmp, "wb") as handle:
-                np.save(handle, feats, allow_pickle=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, entry)
-        finally:
-            tmp.unlink(missing_ok=True)
+            text = json.dumps(self.config.to_dict(), indent=1).encode()
+            _atomic_write(config_file, lambda handle: handle.write(text))
+        _atomic_write(entry, lambda handle: np.save(handle, feats, allow_pickle=False))
 
     def get(self, path: str | Path) -> np.ndarray:
         """Features of one file, ``(3, frames, n_mels)`` float32 (computed on a miss)."""
@@ -120,6 +113,23 @@ class FeatureCache:
         if bar is not None:
             bar.close()
         return results  # type: ignore[return-value]
+
+
+def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write through a unique temporary name in the same folder, then ``os.replace``.
+
+    Concurrent writers (e.g. DDP ranks) each use their own temporary file; the last
+    replace wins and every reader sees a whole file.
+    """
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _progress_bar(total: int):
