@@ -59,7 +59,9 @@ def _open(file: str | BinaryIO, source: str) -> sf.SoundFile:
     try:
         handle = sf.SoundFile(file)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
-        raise AudioError(source, f"not a readable audio file ({_first_line(exc)})") from None
+        # libsndfile names an in-memory file by its repr ("<_io.BytesIO object at 0x...>"): use the source.
+        detail = _first_line(exc).replace(repr(file), repr(source))
+        raise AudioError(source, f"not a readable audio file ({detail})") from None
     cause = _truncation(handle.extra_info)
     if cause is None and handle.frames == 0:
         cause = "holds no audio samples"
