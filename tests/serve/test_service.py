@@ -121,3 +121,22 @@ def test_binds_loopback_by_default():
     args = build_parser().parse_args(["serve", "some_model"])
     assert args.host == "127.0.0.1" and args.port == 8000 and is_loopback(args.host)
     assert is_loopback("::1") and is_loopback("localhost") and not is_loopback("0.0.0.0")
+
+
+def test_concurrent_requests_get_their_own_answers(client, server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    payloads = []
+    for k in range(6):
+        buffer = io.BytesIO()
+        sf.write(buffer, generated_voice(1.0 + 0.7 * k, seed=40 + k), 16000, format="WAV")
+        payloads.append(buffer.getvalue())
+    sequential = [client.post("/predict", content=p).json() for p in payloads]
+
+    def post(payload: bytes) -> dict:
+        return httpx.post(f"{server.url}/predict", content=payload, timeout=60.0).json()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        concurrent = list(pool.map(post, payloads * 2))
+    assert concurrent == sequential * 2
+    assert len({json.dumps(answer["scores"]) for answer in sequential}) == len(payloads)
