@@ -23,9 +23,9 @@ from ssaser.inference.graph import build_graph
 
 log = logging.getLogger(__name__)
 
-#: ONNX operator set: 17 has every op the graph uses (LSTM, GatherElements, Conv for the DFT).
-OPSET = 17
-EXPORTERS = ("torchscript", "dynamo")
+#: ONNX operator set per exporter: 17 has every op the graph uses (LSTM, GatherElements, Conv
+#: for the DFT); the dynamo exporter implements 18 and up (it would convert 17 down, noisily).
+EXPORTERS = {"torchscript": 17, "dynamo": 18}
 
 
 class ExportError(SsaserError):
@@ -85,12 +85,13 @@ def _export(model, path: Path, with_frontend: bool, exporter: str) -> None:
             axes = {first: {0: "batch", 1 if with_frontend else 2: "length"}, "offsets": {0: "batch"},
                     "valid": {0: "batch"}}
             torch.onnx.export(graph, args, str(path), input_names=inputs, output_names=outputs,
-                              dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+                              dynamic_axes=axes, opset_version=EXPORTERS[exporter], dynamo=False)
             return
         batch, length = torch.export.Dim("batch", min=1), torch.export.Dim("length", min=2)
         shapes = ({0: batch, 1 if with_frontend else 2: length}, {0: batch}, {0: batch}, None, None)
         program = torch.onnx.export(graph, args, input_names=inputs, output_names=outputs,
-                                    dynamic_shapes=shapes, opset_version=OPSET, dynamo=True, verbose=False)
+                                    dynamic_shapes=shapes, opset_version=EXPORTERS[exporter], dynamo=True,
+                                    verbose=False)
         program.save(str(path))
 
 
