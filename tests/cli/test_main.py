@@ -1,0 +1,61 @@
+"""The dispatcher: one-line errors, help, broken pipes, no traceback for user errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+
+import pytest
+
+from ssaser.cli import main as cli_main
+from ssaser.errors import AudioError
+
+
+def _install_fake(monkeypatch: pytest.MonkeyPatch, handler) -> None:
+    module = types.ModuleType("ssaser.cli.fake")
+
+    def register(subparsers):
+        parser = subparsers.add_parser("fake")
+        parser.set_defaults(handler=handler)
+
+    module.register = register
+    monkeypatch.setitem(sys.modules, "ssaser.cli.fake", module)
+    monkeypatch.setattr(cli_main, "SUBCOMMAND_MODULES", ("fake",))
+
+
+def test_user_error_is_one_line_and_exit_1(monkeypatch, capsys):
+    def handler(args):
+        raise AudioError("x.wav", "file is empty")
+
+    _install_fake(monkeypatch, handler)
+    assert cli_main.main(["fake"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "ssaser fake: error: x.wav: file is empty"
+
+
+def test_broken_pipe_exits_quietly(monkeypatch, capsys):
+    def handler(args):
+        raise BrokenPipeError
+
+    _install_fake(monkeypatch, handler)
+    monkeypatch.setattr(cli_main, "_silence_stdout", lambda: None)
+    assert cli_main.main(["fake"]) == 141
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys):
+    assert cli_main.main([]) == 2
+    assert "usage: ssaser" in capsys.readouterr().out
+
+
+def test_every_subcommand_is_registered():
+    parser = cli_main.build_parser()
+    choices = next(a for a in parser._actions if a.dest == "command").choices
+    assert set(choices) == set(cli_main.SUBCOMMAND_MODULES)
+
+
+def test_help_does_not_import_torch():
+    code = "import sys; from ssaser.cli.main import build_parser; build_parser(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
