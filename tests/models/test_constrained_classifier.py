@@ -55,3 +55,41 @@ def test_gradients_flow_through_the_normalisation() -> None:
         before = layer(x)
         layer.weight[1] *= 5.0
         torch.testing.assert_close(layer(x), before)
+
+
+def test_running_eval_scale_tracks_training_factor_and_keeps_argmax():
+    torch.manual_seed(3)
+    layer = ConstrainedLinear(8, 4, eval_scale="running")
+    batches = [torch.randn(10, 8) + 0.5 for _ in range(30)]
+    layer.train()
+    factors = []
+    for x in batches:
+        layer(x)
+        factors.append(float(layer.column_scale(x)))
+    assert int(layer.batches_tracked) == 60  # forward + the explicit call above
+    # The running factor lies within the range of the training factors it averaged.
+    assert min(factors) - 1e-6 <= float(layer.running_scale) <= max(factors) + 1e-6
+    layer.eval()
+    x = torch.randn(5, 8) + 0.5
+    running = layer(x)
+    # Each row's logits do not depend on the other rows...
+    assert torch.allclose(layer(x[:2]), running[:2], atol=1e-6)
+    # ... the argmax is the one of the per-row factor ...
+    layer.eval_scale = "row"
+    assert torch.equal(layer(x).argmax(1), running.argmax(1))
+    # ... and the scores are on the training scale, sharper than per-row's near-flat ones.
+    spread_row = (layer(x).softmax(1).max(1).values - 0.25).mean()
+    spread_running = (running.softmax(1).max(1).values - 0.25).mean()
+    assert spread_running > spread_row
+
+
+def test_row_eval_logits_are_bounded_by_one_over_c():
+    torch.manual_seed(4)
+    layer = ConstrainedLinear(16, 5).eval()
+    logits = layer(torch.randn(64, 16) * 10)
+    assert logits.abs().max() <= 1 / 5 + 1e-6
+
+
+def test_unknown_eval_scale_is_rejected():
+    with pytest.raises(ValueError):
+        ConstrainedLinear(4, 2, eval_scale="batch")

@@ -7,6 +7,9 @@ import math
 import torch
 from torch import nn
 
+#: Evaluation-mode factors of :class:`ConstrainedLinear`.
+EVAL_SCALES = ("row", "running")
+
 #: Guards the L1 norms against division by zero (an all-zero embedding or weight column).
 _EPS = 1e-12
 
@@ -23,19 +26,37 @@ class ConstrainedLinear(nn.Module):
     itself) so that a prediction never depends on the other rows of its batch. The factor is
     common to all classes, so the argmax is the same either way.
 
+    Per row, ``N = 1`` bounds every logit by ``1/C`` (Hoelder), so its softmax is nearly flat:
+    the argmax is right but the scores say little. ``eval_scale="running"`` instead applies,
+    in evaluation, a running mean of the training batches' factor ``N / (C ||sum_i x_i||_1)``
+    (like BatchNorm's running statistics): still independent of the other rows, same argmax,
+    and posteriors on the scale the model was trained at.
+
     Parameters
     ----------
     in_features : int
         ``n_em``, the embedding size.
     n_classes : int
         ``C``.
+    eval_scale : {"row", "running"}
+        Factor used in evaluation mode: ``N = 1`` per row (default, NOTES.md) or the running
+        mean of the training factor.
+    momentum : float
+        Weight of the newest batch in the running factor.
     """
 
-    def __init__(self, in_features: int, n_classes: int) -> None:
+    def __init__(self, in_features: int, n_classes: int, eval_scale: str = "row", momentum: float = 0.05) -> None:
         super().__init__()
+        if eval_scale not in EVAL_SCALES:
+            raise ValueError(f"eval_scale must be one of {EVAL_SCALES}, got {eval_scale!r}")
         self.n_classes = n_classes
+        self.eval_scale = eval_scale
+        self.momentum = momentum
         self.weight = nn.Parameter(torch.empty(n_classes, in_features))
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # nn.Linear's default init
+        # Kept in both modes so that model files load whichever eval_scale they were saved with.
+        self.register_buffer("running_scale", torch.tensor(1.0 / n_classes))
+        self.register_buffer("batches_tracked", torch.tensor(0, dtype=torch.long))
 
     def column_scale(self, x: torch.Tensor) -> torch.Tensor:
         """Target L1 norm of every class column: ``(1, 1)`` in training, ``(batch, 1)`` in eval.
@@ -47,8 +68,21 @@ class ConstrainedLinear(nn.Module):
         """
         if self.training:
             total = x.sum(dim=0).abs().sum().clamp_min(_EPS)
-            return (x.shape[0] / (self.n_classes * total)).reshape(1, 1)
+            scale = (x.shape[0] / (self.n_classes * total)).reshape(1, 1)
+            self._track(scale)
+            return scale
+        if self.eval_scale == "running":
+            return self.running_scale.to(x.dtype).reshape(1, 1)
         return 1.0 / (self.n_classes * x.abs().sum(dim=1, keepdim=True).clamp_min(_EPS))
+
+    @torch.no_grad()
+    def _track(self, scale: torch.Tensor) -> None:
+        value = scale.detach().reshape(()).to(self.running_scale.dtype)
+        if int(self.batches_tracked) == 0:
+            self.running_scale.copy_(value)
+        else:
+            self.running_scale.lerp_(value, self.momentum)
+        self.batches_tracked += 1
 
     def unit_weight(self) -> torch.Tensor:
         """``V^c / ||V^c||_1`` for every class, ``(C, n_em)``."""
@@ -64,6 +98,8 @@ class ConstrainedLinear(nn.Module):
         return (x @ self.unit_weight().t()) * self.column_scale(x)
 
 
-def make_classifier(in_features: int, n_classes: int, constrained: bool) -> nn.Module:
+def make_classifier(in_features: int, n_classes: int, constrained: bool, eval_scale: str = "row") -> nn.Module:
     """The constrained layer (``-r`` systems) or a plain ``nn.Linear`` with bias (ACRNN)."""
-    return ConstrainedLinear(in_features, n_classes) if constrained else nn.Linear(in_features, n_classes)
+    if constrained:
+        return ConstrainedLinear(in_features, n_classes, eval_scale=eval_scale)
+    return nn.Linear(in_features, n_classes)

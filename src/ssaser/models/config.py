@@ -33,6 +33,7 @@ from ssaser.errors import SsaserError
 
 ATTENTION_SCALINGS = ("sqrt_T", "sqrt_d")
 SSA_CONTEXTS = ("concat", "sum")
+CONSTRAINED_EVAL_SCALES = ("row", "running")
 
 
 class ModelConfigError(SsaserError):
@@ -77,6 +78,10 @@ class ModelConfig:
         in ``R^d``.
     lambda_speaker : float
         Weight of the speaker cross-entropy in the joint loss.
+    constrained_eval_scale : {"row", "running"}
+        Evaluation factor of the constrained classifier (eq. 8): ``N = 1`` per row (default,
+        NOTES.md; logits bounded by ``1/C``, so near-flat posteriors) or the running mean of
+        the training factor (posteriors on the training scale). Same argmax either way.
     dropout : float
         Dropout after the linear layer and on the embeddings (training only).
     """
@@ -97,6 +102,7 @@ class ModelConfig:
     attention_scaling: str = "sqrt_T"
     ssa_context: str = "concat"
     lambda_speaker: float = 1.0
+    constrained_eval_scale: str = "row"
     dropout: float = 0.1
 
     def __post_init__(self) -> None:
@@ -109,6 +115,10 @@ class ModelConfig:
             )
         if self.ssa_context not in SSA_CONTEXTS:
             raise ModelConfigError(f"ssa_context must be one of {SSA_CONTEXTS}, got {self.ssa_context!r}")
+        if self.constrained_eval_scale not in CONSTRAINED_EVAL_SCALES:
+            raise ModelConfigError(
+                f"constrained_eval_scale must be one of {CONSTRAINED_EVAL_SCALES}, got {self.constrained_eval_scale!r}"
+            )
         if len(self.kernel) != 2 or len(self.pool) != 2:
             raise ModelConfigError("kernel and pool must be (time, frequency) pairs")
         if self.n_conv_layers < 1:

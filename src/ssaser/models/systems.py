@@ -74,7 +74,9 @@ class ACRNNBranch(nn.Module):
         self.attention = SelfAttentionPooling(config.hidden_dim)
         self.embedding = _Embedding(config.hidden_dim, config)
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = make_classifier(config.embedding_dim, n_classes, constrained)
+        self.classifier = make_classifier(
+            config.embedding_dim, n_classes, constrained, eval_scale=config.constrained_eval_scale
+        )
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """``features (batch, 3, F, M)`` -> logits ``(batch, C)``, embedding ``(batch, n_em)``,
@@ -114,7 +116,9 @@ class SSACRNN(nn.Module):
         self.ssa = SelfSpeakerAttention(config)
         self.embedding = _Embedding(self.ssa.out_dim, config)
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = make_classifier(config.embedding_dim, n_emotions, constrained=True)
+        self.classifier = make_classifier(
+            config.embedding_dim, n_emotions, constrained=True, eval_scale=config.constrained_eval_scale
+        )
 
     def forward(self, features: torch.Tensor) -> SystemOutput:
         """``features (batch, 3, segment_frames, n_mels)`` -> :class:`SystemOutput`."""
