@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--manifest", required=True, help="manifest CSV")
     parser.add_argument("--model", nargs="+", choices=MODELS, default=list(MODELS), help="systems (default: all three)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="sd-random")
-    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--folds", type=int, help="number of folds (default 10; loso: one per speaker)")
     parser.add_argument("--test-fraction", type=float, default=0.0,
                         help="share held out as a test part never seen by model selection (default 0: the paper's protocol)")
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the fold assignment")

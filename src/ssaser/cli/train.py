@@ -68,22 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def validation_split(df, fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    """Row positions (train, val), stratified by emotion and speaker where every cell allows it."""
-    from sklearn.model_selection import train_test_split
+    """Row positions (train, val): one ``sd-random`` split (stratified by speaker and emotion)."""
+    from ssaser.data.splits import make_folds
 
-    rows = list(range(len(df)))
     if fraction <= 0:
-        return rows, []
-    cells = df["emotion"].astype(str) + "|" + df["speaker"].astype(str)
-    # The finest stratification that the counts allow (sklearn needs >= 2 rows per stratum
-    # and at least one validation row per stratum), else none.
-    for strata in (cells, df["emotion"].astype(str), None):
-        try:
-            train, val = train_test_split(rows, test_size=fraction, random_state=seed, stratify=strata)
-            break
-        except ValueError:
-            continue
-    return sorted(train), sorted(val)
+        return list(range(len(df))), []
+    fold = make_folds(df, "sd-random", 1, seed, val_fraction=fraction)[0]
+    return fold.train.tolist(), fold.val.tolist()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,17 +35,6 @@ def _write_json(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
-def fold_rows(fold, df) -> tuple[list[int], list[int], list[int]]:
-    """Row positions (train, val, test) of a ``ssaser.data.splits`` fold."""
-    def positions(name):
-        values = getattr(fold, name, None)
-        if values is None:
-            return []
-        return [int(v) for v in np.asarray(values).tolist()]
-
-    return positions("train"), positions("val"), positions("test")
-
-
 def machine_description() -> str:
     """One line naming the machine a run used (for results files)."""
     cpu = platform.processor() or platform.machine()
@@ -68,17 +57,17 @@ def _sample_for_attention(outputs: dict, data) -> dict[str, np.ndarray]:
     return sample
 
 
-def _save_fold(fold_dir: Path, k: int, trained, reported: str, seconds: float) -> dict:
+def _save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float) -> dict:
     """Write one fold's result.json and outputs.npz; return the result entry."""
     m = trained.metrics[reported]
     data = getattr(trained.sets, reported)
     outputs = trained.outputs[reported]
     entry = {
-        "fold": k, **m,
+        "fold": fold.fold, **m,
         "best_epoch": trained.fit.best_epoch, "epochs": trained.fit.epochs,
         "val": trained.metrics.get("val"), "test": trained.metrics.get("test"),
         "history": trained.fit.history,
-        "utterances": {part: len(rows) for part, rows in trained.sets.rows.items()},
+        "split": fold.to_dict(),
         "train_speakers": trained.sets.speakers,
         "seconds": round(seconds, 1),
     }
@@ -110,7 +99,7 @@ def run_cv(
     manifest: str | Path,
     models: Sequence[str],
     protocol: str,
-    folds: int,
+    folds: int | None,
     out_dir: str | Path,
     overrides: Mapping | None = None,
     test_fraction: float = 0.0,
@@ -130,8 +119,8 @@ def run_cv(
         Systems; each starts from its packaged ``configs/<model>.yaml``.
     protocol : str
         ``sd-random``, ``sd-phrase`` or ``loso`` (:func:`ssaser.data.splits.make_folds`).
-    folds : int
-        Number of folds.
+    folds : int or None
+        Number of folds (None: 10, or one per speaker for ``loso``).
     out_dir : str or Path
         Output folder.
     overrides : mapping, optional
@@ -166,7 +155,7 @@ def run_cv(
     first = next(iter(configs.values()))
     corpus = corpus or load_corpus(manifest, first.feature_options, cache, progress=options.progress)
     fold_list = make_folds(corpus.df, protocol, folds, split_seed, test_fraction=test_fraction)
-    reported = "test" if test_fraction > 0 else "val"
+    reported = "test" if any(f.has_test for f in fold_list) else "val"
     entries: dict[str, list[dict]] = {m: [] for m in models}
     is_zero = True
     for k, fold in enumerate(fold_list):
@@ -176,18 +165,21 @@ def run_cv(
                 entries[m].append(json.loads((out_dir / m / f"fold_{k}" / "result.json").read_text()))
         if not todo:
             continue
-        train_rows, val_rows, test_rows = fold_rows(fold, corpus.df)
+        train_rows, val_rows, test_rows = (fold.train.tolist(), fold.val.tolist(), fold.test.tolist())
         sets = build_fold_sets(corpus, train_rows, val_rows, test_rows, first.segment_hop)
         for m in todo:
             fold_dir = out_dir / m / f"fold_{k}"
-            print(f"[cv] fold {k + 1}/{len(fold_list)}, {m}: {len(train_rows)} train / {len(val_rows)} val"
-                  + (f" / {len(test_rows)} test" if test_rows else "") + " utterances", flush=True)
+            print(f"[cv] {m}: {fold.describe()}", flush=True)
             t0 = time.time()
+            if not (fold_dir / "checkpoints" / "last.ckpt").is_file():
+                # No run to resume: stale checkpoints of a finished-then-invalidated fold go.
+                for stale in (fold_dir / "checkpoints").glob("*.ckpt"):
+                    stale.unlink()
             trained = train_fold(corpus, sets, configs[m], fold_dir, options, resume=True)
             is_zero = trained.fit.is_global_zero
             if not is_zero:
                 continue
-            entry = _save_fold(fold_dir, k, trained, reported, time.time() - t0)
+            entry = _save_fold(fold_dir, fold, trained, reported, time.time() - t0)
             entries[m].append(entry)
             print(f"[cv] fold {k + 1}/{len(fold_list)}, {m}: {reported} UAR {100 * entry['uar']:.1f}% "
                   f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
@@ -196,7 +188,7 @@ def run_cv(
     results = {
         "corpus": {"name": corpus.name, "manifest": signature["manifest"], "utterances": len(corpus.df),
                    "speakers": int(corpus.df["speaker"].nunique()), "emotions": corpus.emotions},
-        "protocol": protocol, "folds": len(fold_list), "test_fraction": test_fraction, "split_seed": split_seed,
+        "protocol": protocol, "folds": len(fold_list), "folds_description": [f.describe() for f in fold_list], "test_fraction": test_fraction, "split_seed": split_seed,
         "reported_split": "test" if reported == "test" else "validation",
         "selection_saw_reported_data": reported == "val",
         "preset": first.preset,

@@ -1,0 +1,64 @@
+"""``ssaser cv``: results, report and figures; finished folds survive an interruption."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ssaser.cli.main import main
+
+TINY = ["--preset", "tiny", "--epochs", "1", "--set", "batch_size=9", "--no-progress", "--accelerator", "cpu"]
+
+
+def _cv(manifest, cache, out, *extra):
+    return main(["cv", "--manifest", str(manifest), "--cache", str(cache), "--out", str(out), *TINY, *extra])
+
+
+def test_cv_writes_results_report_and_figures_and_resumes(tiny_manifest, feature_cache, tmp_path, capsys):
+    out = tmp_path / "cv"
+    args = ("--model", "acrnn", "ssa-crnn-r", "--protocol", "sd-random", "--folds", "2")
+    assert _cv(tiny_manifest, feature_cache, out, *args) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["protocol"] == "sd-random" and results["folds"] == 2
+    assert results["selection_saw_reported_data"] is True and results["reported_split"] == "validation"
+    for model in ("acrnn", "ssa-crnn-r"):
+        entry = results["models"][model]
+        assert [f["fold"] for f in entry["folds"]] == [0, 1]
+        for fold in entry["folds"]:
+            assert 0 <= fold["uar"] <= 1 and fold["epochs"] == 1
+            assert sum(map(sum, fold["confusion"])) == fold["n"] == fold["split"]["val"]
+        uar = entry["summary"]["uar"]
+        assert uar["mean"] == pytest.approx(sum(uar["values"]) / 2) and uar["ci95"] is not None
+        assert (out / f"confusion_{model}.png").stat().st_size > 1000
+        assert (out / f"tsne_{model}.png").stat().st_size > 1000
+    for name in ("attention.png", "curves.png", "report.md"):
+        assert (out / name).stat().st_size > 500
+    report = (out / "report.md").read_text()
+    assert "SSA-CRNN-r" in report and "**saw** the reported data" in report
+
+    # An interruption after some folds: the rerun trains only what is missing.
+    kept = out / "acrnn" / "fold_0" / "result.json"
+    before = kept.stat().st_mtime_ns
+    (out / "ssa-crnn-r" / "fold_1" / "result.json").unlink()
+    capsys.readouterr()
+    assert _cv(tiny_manifest, feature_cache, out, *args) == 0
+    log = capsys.readouterr().out
+    assert log.count("[cv] ssa-crnn-r: sd-random fold 2/2") == 1 and "[cv] acrnn:" not in log
+    assert kept.stat().st_mtime_ns == before
+
+    # The same folder with another configuration is refused (results would mix).
+    assert _cv(tiny_manifest, feature_cache, out, *args, "--set", "lr=0.01") == 1
+    assert "another configuration" in capsys.readouterr().err
+
+
+def test_cv_with_a_test_part_reports_unseen_data(tiny_manifest, feature_cache, tmp_path):
+    out = tmp_path / "cv_test"
+    assert _cv(tiny_manifest, feature_cache, out, "--model", "acrnn-r", "--protocol", "loso",
+               "--test-fraction", "0.2") == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["folds"] == 3  # one per speaker
+    assert results["selection_saw_reported_data"] is False and results["reported_split"] == "test"
+    for fold in results["models"]["acrnn-r"]["folds"]:
+        assert fold["n"] == fold["split"]["test"] and fold["test"]["uar"] == fold["uar"]
+    assert "never saw the reported data" in (out / "report.md").read_text()

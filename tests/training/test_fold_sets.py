@@ -1,0 +1,44 @@
+"""A fold's normalisation statistics come from its training rows only; segments keep their labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ssaser.features import FeatureConfig
+from ssaser.training.experiment import CorpusData, build_fold_sets
+
+
+def _corpus():
+    rng = np.random.default_rng(0)
+    rows, feats = [], []
+    for i in range(12):
+        speaker = "s1" if i % 2 else "s2"
+        frames = 200 if i < 10 else 450  # the last two need two segments each
+        feats.append(rng.normal(loc=i, scale=1.0, size=(3, frames, 40)).astype(np.float32))
+        rows.append({"file": f"f{i}.wav", "speaker": speaker, "emotion": ["a", "b", "c"][i % 3]})
+    return CorpusData(pd.DataFrame(rows), feats, ["a", "b", "c"], FeatureConfig())
+
+
+def test_statistics_fitted_on_training_rows_only():
+    corpus = _corpus()
+    train, val = [0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]
+    sets = build_fold_sets(corpus, train, val)
+    s2_train = np.concatenate([corpus.features[i] for i in train if i % 2 == 0], axis=1)
+    mean, _ = sets.normalizer.stats_for("s2")
+    np.testing.assert_allclose(mean, s2_train.mean(axis=1), atol=1e-5)
+    # Validation features have larger means (loc = row index): they were not in the fit.
+    assert sets.val.segments.mean() > 1.0
+    assert sets.speakers == ["s1", "s2"]
+
+
+def test_segments_carry_utterance_labels_and_unknown_speakers():
+    corpus = _corpus()
+    sets = build_fold_sets(corpus, [0, 2, 4, 6, 8, 10], [1, 11], [3])
+    assert sets.speakers == ["s2"]
+    assert len(sets.train) == 5 + 2  # row 10 has 450 frames -> two segments
+    assert sets.train.segments.shape[1:] == (3, 300, 40)
+    assert sets.val.utterance.tolist() == [0, 1, 1]
+    assert sets.val.speaker.tolist() == [-1, -1, -1]  # s1 is not a training speaker
+    assert sets.val.utterance_emotion.tolist() == [1, 2]  # rows 1 and 11: b, c
+    assert sets.test.n_utterances == 1
