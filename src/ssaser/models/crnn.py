@@ -65,7 +65,10 @@ class CRNNEncoder(nn.Module):
         torch.Tensor
             ``(batch, T, d)`` BLSTM outputs.
         """
-        y = self.convs(x)  # (batch, channels, T, mels_after_pool)
+        # Channels-last (NHWC): oneDNN's convs, BatchNorm and pooling run on it without the
+        # NCHW<->NHWC reorders around every conv (paper-size bf16 training step 1.4x faster on
+        # this CPU, see benchmarks/README.md). Same values; only the memory layout changes.
+        y = self.convs(x.contiguous(memory_format=torch.channels_last))  # (batch, channels, T, mels_after_pool)
         # Keep time, flatten maps x frequency (the paper's "reshape to 2D").
         y = y.permute(0, 2, 1, 3).flatten(2)  # (batch, T, channels * mels_after_pool)
         y = self.dropout(self.activation(self.linear(y)))
