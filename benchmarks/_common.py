@@ -1,0 +1,86 @@
+"""Helpers shared by the benchmarks: thread setup, timers, matmul peaks, model FLOPs.
+
+Every figure is a same-run ratio: the machine is shared, so absolute times drift; a ratio to
+a peak measured seconds before, in the same process, is what the targets are stated in.
+Timers report the best of several repeats (other processes only ever slow a run down, so the
+minimum is the least disturbed estimate) and the spread, so a noisy run shows as such.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+
+def set_threads(threads: int) -> None:
+    """Pin torch's intra-op pool (and its inter-op pool, once per process)."""
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only settable before the first parallel work
+        pass
+
+
+@dataclass
+class Timing:
+    """Seconds per call of ``repeats`` timed calls."""
+
+    times: list[float]
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def spread(self) -> float:
+        """``(max - min) / min``: 0.1 means the slowest repeat took 10% longer than the fastest."""
+        return (max(self.times) - self.best) / self.best
+
+
+def time_calls(fn: Callable[[], object], warmup: int, repeats: int) -> Timing:
+    """Time ``repeats`` calls of ``fn`` after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return Timing(times)
+
+
+def matmul_peak(dtype: torch.dtype, size: int = 4096, repeats: int = 3) -> float:
+    """Best FLOP/s of a ``size x size`` square matmul in ``dtype`` (2 FLOP per multiply-add)."""
+    a = torch.randn(size, size).to(dtype)
+    b = torch.randn(size, size).to(dtype)
+    out = torch.empty(size, size, dtype=dtype)
+    timing = time_calls(lambda: torch.mm(a, b, out=out), warmup=1, repeats=repeats)
+    return 2.0 * size**3 / timing.best
+
+
+def lstm_flops(model: torch.nn.Module, steps: int, batch: int) -> int:
+    """Forward matrix-product FLOPs of every ``nn.LSTM`` (FlopCounterMode counts them as 0)."""
+    from ssaser.models.describe import lstm_flops as per_segment
+
+    return per_segment(model, steps) * batch
+
+
+def counted_flops(fn: Callable[[], object]) -> int:
+    """FLOPs of one call of ``fn`` as torch's ``FlopCounterMode`` counts them (matmuls, convs)."""
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+def fmt_rate(flops_per_s: float) -> str:
+    """``123.4 GFLOP/s`` style."""
+    return f"{flops_per_s / 1e9:7.1f}"

@@ -1,0 +1,117 @@
+"""Training-step throughput and its ratio to this machine's matmul peaks, measured in one run.
+
+For every (system, preset, precision) case: segments per second of a full training step
+(forward, joint loss, backward, NAdam step) at batch 40 on random features, the FLOPs of that
+step, and the achieved FLOP/s divided by the bf16 and fp32 peaks of a large square matmul
+measured just before the case, in the same process.
+
+FLOPs per step: ``torch.utils.flop_counter.FlopCounterMode`` over one step (convs and matmuls of
+forward and backward, 2 per multiply-add), plus the BLSTMs, which that counter counts as 0:
+their forward matrix products analytically (:func:`ssaser.models.describe.lstm_flops`) times 3
+for forward + backward. Element-wise work and the optimizer are not counted.
+
+Usage::
+
+    python benchmarks/train_throughput.py                      # all 8 cases, 1 thread
+    python benchmarks/train_throughput.py --systems ssa-crnn-r --presets paper --precisions bf16 --iters 5
+    python benchmarks/train_throughput.py --presets paper --precisions bf16 --profile 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import counted_flops, fmt_rate, lstm_flops, matmul_peak, set_threads, time_calls  # noqa: E402
+
+from ssaser.models import build_system, get_preset, system_loss  # noqa: E402
+
+
+def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int, n_speakers: int,
+              channels_last: bool):
+    """A closure running one training step, and the model it trains."""
+    torch.manual_seed(0)
+    config = get_preset(preset)
+    model = build_system(system, config, n_emotions, n_speakers).train()
+    optimizer = torch.optim.NAdam(model.parameters(), lr=1e-4, betas=(0.9, 0.999))
+    features = torch.randn(batch, config.in_channels, config.segment_frames, config.n_mels)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        features = features.contiguous(memory_format=torch.channels_last)
+    emotion = torch.arange(batch) % n_emotions
+    speaker = torch.arange(batch) % n_speakers if system == "ssa-crnn-r" else None
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = system_loss(model(features), emotion, speaker, config.lambda_speaker)
+        loss.backward()
+        optimizer.step()
+
+    return step, model, config
+
+
+def profile_step(step, rows: int) -> None:
+    """Print the ops that take the most self CPU time over two steps."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(2):
+            step()
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--systems", nargs="+", default=["acrnn-r", "ssa-crnn-r"])
+    parser.add_argument("--presets", nargs="+", default=["lite", "paper"])
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=["fp32", "bf16"])
+    parser.add_argument("--batch", type=int, default=40)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1: on a shared 2-core machine, 2 threads stall on each other)")
+    parser.add_argument("--warmup", type=int, default=0,
+                        help="untimed steps per case after the first one (which is never timed)")
+    parser.add_argument("--iters", type=int, default=2, help="timed steps per case (lite, tiny: x10)")
+    parser.add_argument("--peak-size", type=int, default=4096, help="side of the square peak matmuls")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=False,
+                        help="model and input in channels-last memory format")
+    parser.add_argument("--n-emotions", type=int, default=4)
+    parser.add_argument("--n-speakers", type=int, default=10)
+    parser.add_argument("--profile", type=int, default=0, metavar="ROWS",
+                        help="print the profiler's top ROWS ops of each case")
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    print(f"threads={args.threads} batch={args.batch} channels_last={args.channels_last} "
+          f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; ratio = achieved / same-run matmul peak)")
+    print(f"{'system':<11} {'preset':<6} {'prec':<5} {'seg/s':>7} {'s/step':>7} {'spread':>6} "
+          f"{'GFLOP/step':>10} {'GFLOP/s':>7} {'bf16pk':>7} {'fp32pk':>7} {'/bf16pk':>7} {'/fp32pk':>7}")
+    for preset in args.presets:
+        for system in args.systems:
+            flops = 0  # the same for every precision: counted once per model, on the first case
+            for precision in args.precisions:
+                bf16 = precision == "bf16"
+                step, model, config = make_step(system, preset, bf16, args.batch, args.n_emotions,
+                                                args.n_speakers, args.channels_last)
+                step()  # first call: oneDNN primitive creation, optimizer state
+                if not flops:
+                    flops = counted_flops(step) + 3 * lstm_flops(model, config.frames_after_pool, args.batch)
+                iters = args.iters * (10 if preset != "paper" else 1)
+                peak_bf16 = matmul_peak(torch.bfloat16, args.peak_size)
+                peak_fp32 = matmul_peak(torch.float32, args.peak_size)
+                timing = time_calls(step, args.warmup, iters)
+                rate = flops / timing.best
+                print(f"{system:<11} {preset:<6} {precision:<5} {args.batch / timing.best:7.2f} "
+                      f"{timing.best:7.3f} {timing.spread:6.0%} {flops / 1e9:10.1f} {fmt_rate(rate)} "
+                      f"{fmt_rate(peak_bf16)} {fmt_rate(peak_fp32)} {rate / peak_bf16:7.2f} {rate / peak_fp32:7.2f}",
+                      flush=True)
+                if args.profile:
+                    profile_step(step, args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
