@@ -13,7 +13,7 @@ import shlex
 import sys
 import time
 
-from ssaser.cli.train import MODELS, add_training_arguments, config_overrides, trainer_options
+from ssaser.cli.train import MODELS, add_training_arguments, config_overrides, passive_omp_threads, trainer_options
 
 PROTOCOLS = ("sd-random", "sd-phrase", "loso")
 
@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    passive_omp_threads()
     from ssaser.training.cv import run_cv
 
     start = time.time()

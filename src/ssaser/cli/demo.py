@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ssaser.cli.train import add_training_arguments, config_overrides, trainer_options
+from ssaser.cli.train import add_training_arguments, config_overrides, passive_omp_threads, trainer_options
 
 #: The demo's defaults: small enough for a few minutes on 2 cores.
 DEMO_FOLDS = 3
@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    passive_omp_threads()
     from ssaser.cli.cv import print_summary
     from ssaser.data.synth import synthesize_corpus
     from ssaser.training.cv import run_cv
