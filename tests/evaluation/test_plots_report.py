@@ -53,3 +53,11 @@ def test_report_table_and_ordering():
     statement = ordering_statement(results["models"])
     assert "ACRNN < SSA-CRNN-r holds" in statement and "ACRNN 65.00%" in statement
     assert ordering_statement({"acrnn": _model([0.5])}) is None
+
+
+def test_partial_report_says_so():
+    results = {"protocol": "loso", "folds": 3, "folds_completed": 1, "reported_split": "validation",
+               "corpus": {"emotions": ["a", "b"]}, "models": {"acrnn": _model([0.5])}}
+    assert "**Partial**: 1 of 3 folds" in render_report(results)
+    results["folds_completed"] = 3
+    assert "Partial" not in render_report(results)

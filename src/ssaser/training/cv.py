@@ -27,6 +27,7 @@ from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
 from ssaser.training.fit import TrainerOptions
 from ssaser.evaluation.outputs import write_outputs
+from ssaser.evaluation.report import write_report
 
 
 def _write_json(path: Path, data) -> None:
@@ -93,6 +94,30 @@ def _check_same_run(out_dir: Path, signature: dict) -> None:
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
         _write_json(path, signature)
+
+
+def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, list[dict]], signature: dict,
+                     preset: str, reported: str, command: str | None, start: float) -> dict:
+    """The ``results.json`` mapping of the folds finished so far (``folds_completed``)."""
+    done = min(len(e) for e in entries.values())
+    return {
+        "corpus": {"name": corpus.name, "manifest": signature["manifest"], "utterances": len(corpus.df),
+                   "speakers": int(corpus.df["speaker"].nunique()), "emotions": corpus.emotions},
+        "protocol": signature["protocol"], "folds": len(fold_list), "folds_completed": done,
+        "folds_description": [f.describe() for f in fold_list],
+        "test_fraction": signature["test_fraction"], "split_seed": signature["split_seed"],
+        "reported_split": "test" if reported == "test" else "validation",
+        "selection_saw_reported_data": reported == "val",
+        "preset": preset,
+        "configs": signature["configs"],
+        "models": {m: {"folds": e[:done], "summary": summarize_folds(e[:done])} for m, e in entries.items()},
+        "run": {
+            "command": command or " ".join(sys.argv),
+            "machine": machine_description(),
+            "wall_seconds_this_invocation": round(time.time() - start, 1),
+            "training_seconds_all_folds": round(sum(x["seconds"] for e in entries.values() for x in e), 1),
+        },
+    }
 
 
 def run_cv(
@@ -183,24 +208,14 @@ def run_cv(
             entries[m].append(entry)
             print(f"[cv] fold {k + 1}/{len(fold_list)}, {m}: {reported} UAR {100 * entry['uar']:.1f}% "
                   f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
+        if is_zero and k + 1 < len(fold_list):
+            # Partial results after every fold: an interrupted run still has a readable summary.
+            partial = assemble_results(corpus, fold_list, entries, signature, first.preset, reported, command, start)
+            _write_json(out_dir / "results.json", partial)
+            write_report(partial, out_dir / "report.md")
     if not is_zero:
         return {}
-    results = {
-        "corpus": {"name": corpus.name, "manifest": signature["manifest"], "utterances": len(corpus.df),
-                   "speakers": int(corpus.df["speaker"].nunique()), "emotions": corpus.emotions},
-        "protocol": protocol, "folds": len(fold_list), "folds_description": [f.describe() for f in fold_list], "test_fraction": test_fraction, "split_seed": split_seed,
-        "reported_split": "test" if reported == "test" else "validation",
-        "selection_saw_reported_data": reported == "val",
-        "preset": first.preset,
-        "configs": signature["configs"],
-        "models": {m: {"folds": entries[m], "summary": summarize_folds(entries[m])} for m in models},
-        "run": {
-            "command": command or " ".join(sys.argv),
-            "machine": machine_description(),
-            "wall_seconds_this_invocation": round(time.time() - start, 1),
-            "training_seconds_all_folds": round(sum(e["seconds"] for es in entries.values() for e in es), 1),
-        },
-    }
+    results = assemble_results(corpus, fold_list, entries, signature, first.preset, reported, command, start)
     _write_json(out_dir / "results.json", results)
     write_outputs(results, out_dir)
     return results
