@@ -33,8 +33,8 @@ def test_train_writes_a_model_directory_that_reproduces_training_outputs(tiny_ma
     assert [h["epoch"] for h in summary["history"]] == [0, 1]
     assert summary["val_utterances"] > 0 and 0 <= summary["val"]["uar"] <= 1
     assert (out / "checkpoints" / "last.ckpt").is_file()
-    assert (out / "logs" / "csv" / "metrics.csv").is_file()
-    assert list((out / "logs" / "tensorboard").glob("events.out.tfevents.*"))
+    assert (out / "logs" / "csv" / "version_0" / "metrics.csv").is_file()
+    assert list((out / "logs" / "tensorboard" / "version_0").glob("events.out.tfevents.*"))
 
     model = load_model_dir(out / "model")
     assert model.emotions == ["angry", "neutral", "sad"]
@@ -97,6 +97,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_manifest, feature
 
     resume_cmd, env = _cli(*_train_args(tiny_manifest, feature_cache, out, *common, "--resume"))
     subprocess.run(resume_cmd, env=env, check=True, capture_output=True, timeout=180)
+    assert sorted(p.name for p in (out / "logs" / "csv").iterdir()) == ["version_0", "version_1"]
     ref = json.loads((tmp_path / "ref" / "train.json").read_text())
     got = json.loads((out / "train.json").read_text())
     assert len(got["history"]) == 4

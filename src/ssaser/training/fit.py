@@ -110,8 +110,9 @@ def fit_system(
     callbacks: list = [checkpoint]
     if config.patience and val is not None:
         callbacks.append(EarlyStopping(monitor="val_uar", mode="max", patience=config.patience))
-    loggers = [CSVLogger(out_dir / "logs", name="csv", version=""),
-               TensorBoardLogger(out_dir / "logs", name="tensorboard", version="", default_hp_metric=False)]
+    # A new version folder per invocation: a resumed run keeps the logs written before the interruption.
+    loggers = [CSVLogger(out_dir / "logs", name="csv"),
+               TensorBoardLogger(out_dir / "logs", name="tensorboard", default_hp_metric=False)]
     trainer = L.Trainer(
         accelerator=options.accelerator,
         devices=options.devices,
