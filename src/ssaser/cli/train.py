@@ -10,7 +10,6 @@ best-UAR epoch, then writes ``DIR/model`` (``save_model_dir``: loadable by infer
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -91,6 +90,7 @@ def validation_split(df, fraction: float, seed: int) -> tuple[list[int], list[in
 def run(args: argparse.Namespace) -> int:
     passive_omp_threads()
     from ssaser.models.model_dir import save_model_dir
+    from ssaser.training.checkpoint import atomic_write_json
     from ssaser.training.config import load_config
     from ssaser.training.experiment import build_fold_sets, load_corpus, to_ser_model, train_fold
 
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     }
     model_dir = save_model_dir(out / "model", to_ser_model(trained, corpus, config),
                                {k: summary[k] for k in ("manifest", "config", "best_epoch", "epochs", "val")})
-    (out / "train.json").write_text(json.dumps(summary, indent=1) + "\n")
+    atomic_write_json(summary, out / "train.json")
     val = trained.metrics.get("val")
     score = f"validation UAR {100 * val['uar']:.1f}% (epoch {trained.fit.best_epoch})" if val else "no validation"
     print(f"{config.model}: {score}; model written to {model_dir}")

@@ -23,17 +23,12 @@ import torch
 
 from ssaser.errors import SsaserError
 from ssaser.evaluation.metrics import summarize_folds
+from ssaser.evaluation.outputs import write_outputs
+from ssaser.evaluation.report import write_report
+from ssaser.training.checkpoint import atomic_write_json
 from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
 from ssaser.training.fit import TrainerOptions
-from ssaser.evaluation.outputs import write_outputs
-from ssaser.evaluation.report import write_report
-
-
-def _write_json(path: Path, data) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    os.replace(tmp, path)
 
 
 def machine_description() -> str:
@@ -77,7 +72,7 @@ def _save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float) -> 
         embeddings=outputs["utterance_embeddings"], labels=data.utterance_emotion,
         probs=outputs["utterance_probs"], **_sample_for_attention(outputs, data),
     )
-    _write_json(fold_dir / "result.json", entry)
+    atomic_write_json(entry, fold_dir / "result.json")
     last = fold_dir / "checkpoints" / "last.ckpt"
     last.unlink(missing_ok=True)  # the fold is done: only the best-UAR checkpoint is kept
     return entry
@@ -93,7 +88,7 @@ def _check_same_run(out_dir: Path, signature: dict) -> None:
                               "use another --out")
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
-        _write_json(path, signature)
+        atomic_write_json(signature, path)
 
 
 def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, list[dict]], signature: dict,
@@ -211,11 +206,11 @@ def run_cv(
         if is_zero and k + 1 < len(fold_list):
             # Partial results after every fold: an interrupted run still has a readable summary.
             partial = assemble_results(corpus, fold_list, entries, signature, first.preset, reported, command, start)
-            _write_json(out_dir / "results.json", partial)
+            atomic_write_json(partial, out_dir / "results.json")
             write_report(partial, out_dir / "report.md")
     if not is_zero:
         return {}
     results = assemble_results(corpus, fold_list, entries, signature, first.preset, reported, command, start)
-    _write_json(out_dir / "results.json", results)
+    atomic_write_json(results, out_dir / "results.json")
     write_outputs(results, out_dir)
     return results
