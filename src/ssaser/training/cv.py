@@ -34,6 +34,11 @@ from ssaser.training.fit import TrainerOptions
 def machine_description() -> str:
     """One line naming the machine a run used (for results files)."""
     cpu = platform.processor() or platform.machine()
+    try:  # Linux names the CPU model here; platform.processor() often says only "x86_64"
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:
+        pass
     gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
     return (f"{platform.node()} ({platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs, "
             f"torch {torch.__version__} with {torch.get_num_threads()} threads{gpu})")
