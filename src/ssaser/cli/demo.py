@@ -45,11 +45,11 @@ def run(args: argparse.Namespace) -> int:
 
     start = time.time()
     out = Path(args.out)
-    manifest = out / "corpus" / "manifest.csv"
+    manifest = out / "generated-corpus" / "manifest.csv"
     if not manifest.is_file():
         print(f"[demo] generating the corpus: {args.speakers} speakers, "
               f"{args.utterances_per_emotion} utterances per emotion and speaker", flush=True)
-        manifest = synthesize_corpus(out / "corpus", speakers=args.speakers,
+        manifest = synthesize_corpus(out / "generated-corpus", speakers=args.speakers,
                                      utterances_per_emotion=args.utterances_per_emotion, seed=0,
                                      progress=args.progress)
     cache = args.cache or out / "feature_cache"

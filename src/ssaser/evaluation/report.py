@@ -65,7 +65,7 @@ def render_report(results: Mapping) -> str:
         f"speakers: {corpus.get('speakers')}, emotions: {', '.join(corpus.get('emotions', []))}",
         f"- Metrics at utterance level (mean of segment posteriors); UAR = balanced accuracy.",
         "",
-        "| system | UAR % | WA % | macro-F1 % | folds | best epoch (mean) | epochs run (mean) |",
+        "| system | UAR % | WA % | macro-F1 % | folds | best epoch (0-based, mean) | epochs run (mean) |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, entry in models.items():
