@@ -92,7 +92,6 @@ def _check_same_run(out_dir: Path, signature: dict) -> None:
             raise SsaserError(f"{out_dir} holds a run with another configuration ({', '.join(changed)} differ): "
                               "use another --out")
     else:
-        out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(signature, path)
 
 
@@ -176,10 +175,10 @@ def run_cv(
     signature = {"manifest": str(Path(manifest).resolve()), "protocol": protocol, "folds": folds,
                  "test_fraction": test_fraction, "split_seed": split_seed,
                  "configs": {m: c.to_dict() for m, c in configs.items()}}
-    _check_same_run(out_dir, signature)
     first = next(iter(configs.values()))
     corpus = corpus or load_corpus(manifest, first.feature_options, cache, progress=options.progress)
     fold_list = make_folds(corpus.df, protocol, folds, split_seed, test_fraction=test_fraction)
+    _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
     entries: dict[str, list[dict]] = {m: [] for m in models}
     is_zero = True
