@@ -198,7 +198,7 @@ def run_cv(
             if not (fold_dir / "checkpoints" / "last.ckpt").is_file():
                 # No run to resume: stale checkpoints of a finished-then-invalidated fold go.
                 for stale in (fold_dir / "checkpoints").glob("*.ckpt"):
-                    stale.unlink()
+                    stale.unlink(missing_ok=True)  # DDP ranks may race here
             trained = train_fold(corpus, sets, configs[m], fold_dir, options, resume=True)
             is_zero = trained.fit.is_global_zero
             if not is_zero:
