@@ -8,13 +8,19 @@ minimum is the least disturbed estimate) and the spread, so a noisy run shows as
 
 from __future__ import annotations
 
-import statistics
+import os
+
+# Before torch loads OpenMP: spinning worker threads stall each other on a shared CPU (the
+# training CLIs set the same). Import this module before torch for it to take effect.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import statistics  # noqa: E402
 import time
 from dataclasses import dataclass
 from typing import Callable
 
-import torch
-from torch.utils.flop_counter import FlopCounterMode
+import torch  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 
 def set_threads(threads: int) -> None:

@@ -23,11 +23,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import set_threads, time_calls  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from ssaser.inference.backends import OnnxBackend, TorchBackend  # noqa: E402
 from ssaser.inference.graph import build_graph  # noqa: E402

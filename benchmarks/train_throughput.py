@@ -23,17 +23,18 @@ import argparse
 import sys
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import counted_flops, fmt_rate, lstm_flops, matmul_peak, set_threads, time_calls  # noqa: E402
+
+import torch  # noqa: E402
 
 from ssaser.models import build_system, get_preset, system_loss  # noqa: E402
 
 
 def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int, n_speakers: int,
-              channels_last: bool):
-    """A closure running one training step, and the model it trains."""
+              channels_last: bool, compile: bool = False):
+    """A closure running one training step, and the model it trains (``compile``: the step's
+    forward goes through ``torch.compile``, backward through its AOT-autograd graph)."""
     torch.manual_seed(0)
     config = get_preset(preset)
     model = build_system(system, config, n_emotions, n_speakers).train()
@@ -44,11 +45,12 @@ def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int,
         features = features.contiguous(memory_format=torch.channels_last)
     emotion = torch.arange(batch) % n_emotions
     speaker = torch.arange(batch) % n_speakers if system == "ssa-crnn-r" else None
+    forward = torch.compile(model) if compile else model
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            loss = system_loss(model(features), emotion, speaker, config.lambda_speaker)
+            loss = system_loss(forward(features), emotion, speaker, config.lambda_speaker)
         loss.backward()
         optimizer.step()
 
@@ -78,14 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iters", type=int, default=2, help="timed steps per case (lite, tiny: x10)")
     parser.add_argument("--peak-size", type=int, default=4096, help="side of the square peak matmuls")
     parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=False,
-                        help="model and input in channels-last memory format")
+                        help="also convert weights and input to channels-last (the encoder already runs its convs so)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model (inductor)")
     parser.add_argument("--n-emotions", type=int, default=4)
     parser.add_argument("--n-speakers", type=int, default=10)
     parser.add_argument("--profile", type=int, default=0, metavar="ROWS",
                         help="print the profiler's top ROWS ops of each case")
     args = parser.parse_args(argv)
     set_threads(args.threads)
-    print(f"threads={args.threads} batch={args.batch} channels_last={args.channels_last} "
+    print(f"threads={args.threads} batch={args.batch} channels_last={args.channels_last} compile={args.compile} "
           f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; ratio = achieved / same-run matmul peak)")
     print(f"{'system':<11} {'preset':<6} {'prec':<5} {'seg/s':>7} {'s/step':>7} {'spread':>6} "
           f"{'GFLOP/step':>10} {'GFLOP/s':>7} {'bf16pk':>7} {'fp32pk':>7} {'/bf16pk':>7} {'/fp32pk':>7}")
@@ -95,10 +98,12 @@ def main(argv: list[str] | None = None) -> int:
             for precision in args.precisions:
                 bf16 = precision == "bf16"
                 step, model, config = make_step(system, preset, bf16, args.batch, args.n_emotions,
-                                                args.n_speakers, args.channels_last)
-                step()  # first call: oneDNN primitive creation, optimizer state
-                if not flops:
-                    flops = counted_flops(step) + 3 * lstm_flops(model, config.frames_after_pool, args.batch)
+                                                args.n_speakers, args.channels_last, args.compile)
+                step()  # first call: oneDNN primitive creation, optimizer state, compilation
+                if not flops:  # counted on the eager model (the counter does not see compiled kernels)
+                    eager = step if not args.compile else make_step(
+                        system, preset, bf16, args.batch, args.n_emotions, args.n_speakers, args.channels_last)[0]
+                    flops = counted_flops(eager) + 3 * lstm_flops(model, config.frames_after_pool, args.batch)
                 iters = args.iters * (10 if preset != "paper" else 1)
                 peak_bf16 = matmul_peak(torch.bfloat16, args.peak_size)
                 peak_fp32 = matmul_peak(torch.float32, args.peak_size)
