@@ -93,3 +93,24 @@ def test_row_eval_logits_are_bounded_by_one_over_c():
 def test_unknown_eval_scale_is_rejected():
     with pytest.raises(ValueError):
         ConstrainedLinear(4, 2, eval_scale="batch")
+
+
+def test_learned_gain_keeps_equal_column_norms_and_scales_logits():
+    torch.manual_seed(5)
+    plain = ConstrainedLinear(32, 4).train()
+    gained = ConstrainedLinear(32, 4, gain="learned").train()
+    gained.weight.data.copy_(plain.weight.data)
+    x = torch.randn(12, 32).abs()
+    ratio = gained(x) / plain(x)
+    # One common positive factor for every class and row: the constraint's shape is kept.
+    torch.testing.assert_close(ratio, torch.full_like(ratio, float(gained.log_gain.exp())), rtol=1e-5, atol=0)
+    assert float(gained.log_gain.exp()) == pytest.approx(4 * 32)
+    # The gain is trained: the loss moves it.
+    loss = torch.nn.functional.cross_entropy(gained(x), torch.arange(12) % 4)
+    loss.backward()
+    assert gained.log_gain.grad is not None and float(gained.log_gain.grad) != 0.0
+
+
+def test_unknown_gain_is_rejected():
+    with pytest.raises(ValueError):
+        ConstrainedLinear(4, 2, gain="big")

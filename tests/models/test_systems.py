@@ -115,3 +115,13 @@ def test_config_round_trip_and_validation() -> None:
         type(config).from_dict({**config.to_dict(), "colour": "red"})
     with pytest.raises(ModelConfigError):
         config.replace(ssa_context="product")
+
+
+def test_embedding_activation_option_changes_the_embedding_layer():
+    from ssaser.models import build_system, get_preset
+
+    with_act = build_system("acrnn-r", get_preset("tiny"), 4)
+    without = build_system("acrnn-r", get_preset("tiny", embedding_activation="none"), 4)
+    assert len(with_act.emotion.embedding) == 2 and len(without.emotion.embedding) == 1
+    with pytest.raises(Exception):
+        get_preset("tiny", embedding_activation="relu6")

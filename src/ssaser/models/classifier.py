@@ -9,6 +9,8 @@ from torch import nn
 
 #: Evaluation-mode factors of :class:`ConstrainedLinear`.
 EVAL_SCALES = ("row", "running")
+#: Optional common gain of :class:`ConstrainedLinear`'s logits.
+GAINS = ("none", "learned")
 
 #: Guards the L1 norms against division by zero (an all-zero embedding or weight column).
 _EPS = 1e-12
@@ -43,12 +45,23 @@ class ConstrainedLinear(nn.Module):
         mean of the training factor.
     momentum : float
         Weight of the newest batch in the running factor.
+    gain : {"none", "learned"}
+        ``"learned"`` multiplies every logit by one learnt positive scalar ``g`` (initialised
+        to ``C * n_em``: the bound ``||x||_inf / ||x||_1`` of ``x . W^c / ||x||_1`` is about
+        ``1/n_em`` for a dense embedding, so eq. 8's logits start near ``1/(C n_em)``), i.e. ``||W^c||_1 = g N / (C ||sum_i x_i||_1)``: the columns still share
+        one L1 norm (the constraint against class collapse), but the softmax can leave the
+        near-uniform regime that the paper's bound of ``1/C`` per logit imposes. Not in the
+        paper; ``"none"`` (default) is eq. 8 exactly.
     """
 
-    def __init__(self, in_features: int, n_classes: int, eval_scale: str = "row", momentum: float = 0.05) -> None:
+    def __init__(
+        self, in_features: int, n_classes: int, eval_scale: str = "row", momentum: float = 0.05, gain: str = "none"
+    ) -> None:
         super().__init__()
         if eval_scale not in EVAL_SCALES:
             raise ValueError(f"eval_scale must be one of {EVAL_SCALES}, got {eval_scale!r}")
+        if gain not in GAINS:
+            raise ValueError(f"gain must be one of {GAINS}, got {gain!r}")
         self.n_classes = n_classes
         self.eval_scale = eval_scale
         self.momentum = momentum
@@ -57,6 +70,7 @@ class ConstrainedLinear(nn.Module):
         # Kept in both modes so that model files load whichever eval_scale they were saved with.
         self.register_buffer("running_scale", torch.tensor(1.0 / n_classes))
         self.register_buffer("batches_tracked", torch.tensor(0, dtype=torch.long))
+        self.log_gain = nn.Parameter(torch.tensor(math.log(n_classes * in_features))) if gain == "learned" else None
 
     def column_scale(self, x: torch.Tensor) -> torch.Tensor:
         """Target L1 norm of every class column: ``(1, 1)`` in training, ``(batch, 1)`` in eval.
@@ -95,11 +109,14 @@ class ConstrainedLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(batch, C)`` for ``x (batch, n_em)``."""
-        return (x @ self.unit_weight().t()) * self.column_scale(x)
+        logits = (x @ self.unit_weight().t()) * self.column_scale(x)
+        return logits if self.log_gain is None else logits * self.log_gain.exp()
 
 
-def make_classifier(in_features: int, n_classes: int, constrained: bool, eval_scale: str = "row") -> nn.Module:
+def make_classifier(
+    in_features: int, n_classes: int, constrained: bool, eval_scale: str = "row", gain: str = "none"
+) -> nn.Module:
     """The constrained layer (``-r`` systems) or a plain ``nn.Linear`` with bias (ACRNN)."""
     if constrained:
-        return ConstrainedLinear(in_features, n_classes, eval_scale=eval_scale)
+        return ConstrainedLinear(in_features, n_classes, eval_scale=eval_scale, gain=gain)
     return nn.Linear(in_features, n_classes)

@@ -49,10 +49,13 @@ class SystemOutput:
 
 
 class _Embedding(nn.Sequential):
-    """Context -> FC -> LeakyReLU: the embedding ``z`` (the paper's FC after the attention)."""
+    """Context -> FC (-> LeakyReLU): the embedding ``z`` (the paper's FC after the attention)."""
 
     def __init__(self, in_features: int, config: ModelConfig) -> None:
-        super().__init__(nn.Linear(in_features, config.embedding_dim), nn.LeakyReLU(config.leaky_slope))
+        layers: list[nn.Module] = [nn.Linear(in_features, config.embedding_dim)]
+        if config.embedding_activation == "leaky_relu":
+            layers.append(nn.LeakyReLU(config.leaky_slope))
+        super().__init__(*layers)
 
 
 class ACRNNBranch(nn.Module):
@@ -75,7 +78,8 @@ class ACRNNBranch(nn.Module):
         self.embedding = _Embedding(config.hidden_dim, config)
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = make_classifier(
-            config.embedding_dim, n_classes, constrained, eval_scale=config.constrained_eval_scale
+            config.embedding_dim, n_classes, constrained, eval_scale=config.constrained_eval_scale,
+            gain=config.constrained_gain,
         )
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -117,7 +121,8 @@ class SSACRNN(nn.Module):
         self.embedding = _Embedding(self.ssa.out_dim, config)
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = make_classifier(
-            config.embedding_dim, n_emotions, constrained=True, eval_scale=config.constrained_eval_scale
+            config.embedding_dim, n_emotions, constrained=True, eval_scale=config.constrained_eval_scale,
+            gain=config.constrained_gain,
         )
 
     def forward(self, features: torch.Tensor) -> SystemOutput:
