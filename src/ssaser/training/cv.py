@@ -25,6 +25,7 @@ from ssaser.errors import SsaserError
 from ssaser.evaluation.metrics import summarize_folds
 from ssaser.evaluation.outputs import write_outputs
 from ssaser.evaluation.report import write_report
+from ssaser.models import get_preset
 from ssaser.training.checkpoint import atomic_write_json
 from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
@@ -109,6 +110,9 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
         "selection_saw_reported_data": reported == "val",
         "preset": preset,
         "configs": signature["configs"],
+        # The resolved network sizes and options (defaults included), as the runs used them.
+        "model_configs": {m: get_preset(c["preset"], **c["model_options"]).to_dict()
+                          for m, c in signature["configs"].items()},
         "models": {m: {"folds": e[:done], "summary": summarize_folds(e[:done])} for m, e in entries.items()},
         "run": {
             "command": command or " ".join(sys.argv),
