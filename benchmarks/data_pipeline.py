@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     set_threads(args.threads)
     step, _, model_config = make_step(args.system, args.preset, args.bf16, args.batch, args.n_emotions,
-                                      args.n_speakers, channels_last=False)
+                                      args.n_speakers)
     step()
     pure = [pure_epoch(step, args.batches) for _ in range(args.pure_repeats)]
     data = random_segments(args.batch * args.batches, args.n_emotions, args.n_speakers,

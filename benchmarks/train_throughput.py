@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,10 +30,18 @@ from _common import counted_flops, fmt_rate, lstm_flops, matmul_peak, set_thread
 import torch  # noqa: E402
 
 from ssaser.models import build_system, get_preset, system_loss  # noqa: E402
+from ssaser.models.crnn import CRNNEncoder  # noqa: E402
+
+
+def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
+    # CRNNEncoder.forward before commit 029a775 (convs on NCHW tensors): the "before" figure.
+    y = self.convs(x).permute(0, 2, 1, 3).flatten(2)
+    h, _ = self.blstm(self.dropout(self.activation(self.linear(y))))
+    return h
 
 
 def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int, n_speakers: int,
-              channels_last: bool, compile: bool = False):
+              nchw: bool = False, compile: bool = False):
     """A closure running one training step, and the model it trains (``compile``: the step's
     forward goes through ``torch.compile``, backward through its AOT-autograd graph)."""
     torch.manual_seed(0)
@@ -40,9 +49,10 @@ def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int,
     model = build_system(system, config, n_emotions, n_speakers).train()
     optimizer = torch.optim.NAdam(model.parameters(), lr=1e-4, betas=(0.9, 0.999))
     features = torch.randn(batch, config.in_channels, config.segment_frames, config.n_mels)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-        features = features.contiguous(memory_format=torch.channels_last)
+    if nchw:
+        for module in model.modules():
+            if isinstance(module, CRNNEncoder):
+                module.forward = types.MethodType(_nchw_encoder_forward, module)
     emotion = torch.arange(batch) % n_emotions
     speaker = torch.arange(batch) % n_speakers if system == "ssa-crnn-r" else None
     forward = torch.compile(model) if compile else model
@@ -79,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="untimed steps per case after the first one (which is never timed)")
     parser.add_argument("--iters", type=int, default=2, help="timed steps per case (lite, tiny: x10)")
     parser.add_argument("--peak-size", type=int, default=4096, help="side of the square peak matmuls")
-    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=False,
-                        help="also convert weights and input to channels-last (the encoder already runs its convs so)")
+    parser.add_argument("--nchw", action="store_true",
+                        help="run the convs on NCHW tensors, as the encoder did before commit 029a775")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (inductor)")
     parser.add_argument("--n-emotions", type=int, default=4)
     parser.add_argument("--n-speakers", type=int, default=10)
@@ -88,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the profiler's top ROWS ops of each case")
     args = parser.parse_args(argv)
     set_threads(args.threads)
-    print(f"threads={args.threads} batch={args.batch} channels_last={args.channels_last} compile={args.compile} "
+    print(f"threads={args.threads} batch={args.batch} nchw={args.nchw} compile={args.compile} "
           f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; ratio = achieved / same-run matmul peak)")
     print(f"{'system':<11} {'preset':<6} {'prec':<5} {'seg/s':>7} {'s/step':>7} {'spread':>6} "
           f"{'GFLOP/step':>10} {'GFLOP/s':>7} {'bf16pk':>7} {'fp32pk':>7} {'/bf16pk':>7} {'/fp32pk':>7}")
@@ -98,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
             for precision in args.precisions:
                 bf16 = precision == "bf16"
                 step, model, config = make_step(system, preset, bf16, args.batch, args.n_emotions,
-                                                args.n_speakers, args.channels_last, args.compile)
+                                                args.n_speakers, args.nchw, args.compile)
                 step()  # first call: oneDNN primitive creation, optimizer state, compilation
                 if not flops:  # counted on the eager model (the counter does not see compiled kernels)
                     eager = step if not args.compile else make_step(
-                        system, preset, bf16, args.batch, args.n_emotions, args.n_speakers, args.channels_last)[0]
+                        system, preset, bf16, args.batch, args.n_emotions, args.n_speakers, args.nchw)[0]
                     flops = counted_flops(eager) + 3 * lstm_flops(model, config.frames_after_pool, args.batch)
                 iters = args.iters * (10 if preset != "paper" else 1)
                 peak_bf16 = matmul_peak(torch.bfloat16, args.peak_size)
