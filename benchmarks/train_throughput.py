@@ -35,6 +35,7 @@ from ssaser.models.crnn import CRNNEncoder  # noqa: E402
 
 def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
     # CRNNEncoder.forward before commit 029a775 (convs on NCHW tensors): the "before" figure.
+    # The conv blocks are the current ones (in-place LeakyReLU since 9ab1293).
     y = self.convs(x).permute(0, 2, 1, 3).flatten(2)
     h, _ = self.blstm(self.dropout(self.activation(self.linear(y))))
     return h
@@ -42,8 +43,27 @@ def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
 
 def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int, n_speakers: int,
               nchw: bool = False, compile: bool = False):
-    """A closure running one training step, and the model it trains (``compile``: the step's
-    forward goes through ``torch.compile``, backward through its AOT-autograd graph)."""
+    """One training step of ``system`` on a fixed random batch, as a closure.
+
+    Parameters
+    ----------
+    system, preset : str
+        See :func:`ssaser.models.build_system` and :func:`ssaser.models.get_preset`.
+    bf16 : bool
+        Forward and loss under ``torch.autocast("cpu", torch.bfloat16)`` (what Lightning's
+        ``bf16-mixed`` does); backward and the NAdam step outside it.
+    batch : int
+        Segments ``(batch, 3, 300, 40)`` per step.
+    nchw : bool
+        Run the encoders' convs on NCHW tensors (the code before commit 029a775).
+    compile : bool
+        The forward goes through ``torch.compile`` (backward through its AOT-autograd graph).
+
+    Returns
+    -------
+    (callable, torch.nn.Module, ModelConfig)
+        ``step()``, the model it trains and its configuration.
+    """
     torch.manual_seed(0)
     config = get_preset(preset)
     model = build_system(system, config, n_emotions, n_speakers).train()
