@@ -103,8 +103,8 @@ def test_learned_gain_keeps_equal_column_norms_and_scales_logits():
     x = torch.randn(12, 32).abs()
     ratio = gained(x) / plain(x)
     # One common positive factor for every class and row: the constraint's shape is kept.
-    torch.testing.assert_close(ratio, torch.full_like(ratio, float(gained.log_gain.exp())), rtol=1e-5, atol=0)
-    assert float(gained.log_gain.exp()) == pytest.approx(4 * 32)
+    torch.testing.assert_close(ratio, torch.full_like(ratio, float(gained.log_gain.detach().exp())), rtol=1e-5, atol=0)
+    assert float(gained.log_gain.detach().exp()) == pytest.approx(4 * 32)
     # The gain is trained: the loss moves it.
     loss = torch.nn.functional.cross_entropy(gained(x), torch.arange(12) % 4)
     loss.backward()
