@@ -36,6 +36,14 @@ SSA_CONTEXTS = ("concat", "sum")
 CONSTRAINED_EVAL_SCALES = ("row", "running")
 CONSTRAINED_GAINS = ("none", "learned")
 EMBEDDING_ACTIVATIONS = ("leaky_relu", "none")
+#: The string options of ModelConfig and the values each accepts.
+_CHOICES = {
+    "attention_scaling": ATTENTION_SCALINGS,
+    "ssa_context": SSA_CONTEXTS,
+    "constrained_eval_scale": CONSTRAINED_EVAL_SCALES,
+    "constrained_gain": CONSTRAINED_GAINS,
+    "embedding_activation": EMBEDDING_ACTIVATIONS,
+}
 
 
 class ModelConfigError(SsaserError):
@@ -124,24 +132,9 @@ class ModelConfig:
         # JSON gives lists; keep tuples so that configs compare and hash equal.
         object.__setattr__(self, "kernel", tuple(int(v) for v in self.kernel))
         object.__setattr__(self, "pool", tuple(int(v) for v in self.pool))
-        if self.attention_scaling not in ATTENTION_SCALINGS:
-            raise ModelConfigError(
-                f"attention_scaling must be one of {ATTENTION_SCALINGS}, got {self.attention_scaling!r}"
-            )
-        if self.ssa_context not in SSA_CONTEXTS:
-            raise ModelConfigError(f"ssa_context must be one of {SSA_CONTEXTS}, got {self.ssa_context!r}")
-        if self.constrained_eval_scale not in CONSTRAINED_EVAL_SCALES:
-            raise ModelConfigError(
-                f"constrained_eval_scale must be one of {CONSTRAINED_EVAL_SCALES}, got {self.constrained_eval_scale!r}"
-            )
-        if self.constrained_gain not in CONSTRAINED_GAINS:
-            raise ModelConfigError(
-                f"constrained_gain must be one of {CONSTRAINED_GAINS}, got {self.constrained_gain!r}"
-            )
-        if self.embedding_activation not in EMBEDDING_ACTIVATIONS:
-            raise ModelConfigError(
-                f"embedding_activation must be one of {EMBEDDING_ACTIVATIONS}, got {self.embedding_activation!r}"
-            )
+        for name, choices in _CHOICES.items():
+            if getattr(self, name) not in choices:
+                raise ModelConfigError(f"{name} must be one of {choices}, got {getattr(self, name)!r}")
         if len(self.kernel) != 2 or len(self.pool) != 2:
             raise ModelConfigError("kernel and pool must be (time, frequency) pairs")
         if self.n_conv_layers < 1:
