@@ -42,7 +42,7 @@ def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
 
 
 def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int, n_speakers: int,
-              nchw: bool = False, compile: bool = False):
+              nchw: bool = False, compile: bool = False, device: str = "cpu"):
     """One training step of ``system`` on a fixed random batch, as a closure.
 
     Parameters
@@ -58,6 +58,9 @@ def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int,
         Run the encoders' convs on NCHW tensors (the code before commit 029a775).
     compile : bool
         The forward goes through ``torch.compile`` (backward through its AOT-autograd graph).
+    device : str
+        ``"cpu"`` or ``"cuda"``; on CUDA the step ends with a synchronisation so that a
+        timer around it measures the GPU work.
 
     Returns
     -------
@@ -66,23 +69,27 @@ def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int,
     """
     torch.manual_seed(0)
     config = get_preset(preset)
-    model = build_system(system, config, n_emotions, n_speakers).train()
-    optimizer = torch.optim.NAdam(model.parameters(), lr=1e-4, betas=(0.9, 0.999))
-    features = torch.randn(batch, config.in_channels, config.segment_frames, config.n_mels)
+    model = build_system(system, config, n_emotions, n_speakers).train().to(device)
+    # foreach: one fused launch per parameter group instead of one per tensor (matters on a GPU)
+    optimizer = torch.optim.NAdam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), foreach=True)
+    features = torch.randn(batch, config.in_channels, config.segment_frames, config.n_mels, device=device)
     if nchw:
         for module in model.modules():
             if isinstance(module, CRNNEncoder):
                 module.forward = types.MethodType(_nchw_encoder_forward, module)
-    emotion = torch.arange(batch) % n_emotions
-    speaker = torch.arange(batch) % n_speakers if system == "ssa-crnn-r" else None
+    emotion = torch.arange(batch, device=device) % n_emotions
+    speaker = torch.arange(batch, device=device) % n_speakers if system == "ssa-crnn-r" else None
+    device_type = torch.device(device).type
     forward = torch.compile(model) if compile else model
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16):
             loss = system_loss(forward(features), emotion, speaker, config.lambda_speaker)
         loss.backward()
         optimizer.step()
+        if device_type == "cuda":
+            torch.cuda.synchronize()
 
     return step, model, config
 
@@ -112,12 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nchw", action="store_true",
                         help="run the convs on NCHW tensors, as the encoder did before commit 029a775")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (inductor)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (peaks then measured on that GPU)")
     parser.add_argument("--n-emotions", type=int, default=4)
     parser.add_argument("--n-speakers", type=int, default=10)
     parser.add_argument("--profile", type=int, default=0, metavar="ROWS",
                         help="print the profiler's top ROWS ops of each case")
     args = parser.parse_args(argv)
     set_threads(args.threads)
+    if args.device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
+        print(f"device={torch.cuda.get_device_name(args.device)}")
     print(f"threads={args.threads} batch={args.batch} nchw={args.nchw} compile={args.compile} "
           f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; ratio = achieved / same-run matmul peak)")
     print(f"{'system':<11} {'preset':<6} {'prec':<5} {'seg/s':>7} {'s/step':>7} {'spread':>6} "
@@ -128,15 +139,16 @@ def main(argv: list[str] | None = None) -> int:
             for precision in args.precisions:
                 bf16 = precision == "bf16"
                 step, model, config = make_step(system, preset, bf16, args.batch, args.n_emotions,
-                                                args.n_speakers, args.nchw, args.compile)
+                                                args.n_speakers, args.nchw, args.compile, args.device)
                 step()  # first call: oneDNN primitive creation, optimizer state, compilation
                 if not flops:  # counted on the eager model (the counter does not see compiled kernels)
                     eager = step if not args.compile else make_step(
-                        system, preset, bf16, args.batch, args.n_emotions, args.n_speakers, args.nchw)[0]
+                        system, preset, bf16, args.batch, args.n_emotions, args.n_speakers, args.nchw,
+                        device=args.device)[0]
                     flops = counted_flops(eager) + 3 * lstm_flops(model, config.frames_after_pool, args.batch)
                 iters = args.iters * (10 if preset != "paper" else 1)
-                peak_bf16 = matmul_peak(torch.bfloat16, args.peak_size)
-                peak_fp32 = matmul_peak(torch.float32, args.peak_size)
+                peak_bf16 = matmul_peak(torch.bfloat16, args.peak_size, device=args.device)
+                peak_fp32 = matmul_peak(torch.float32, args.peak_size, device=args.device)
                 timing = time_calls(step, args.warmup, iters)
                 rate = flops / timing.best
                 print(f"{system:<11} {preset:<6} {precision:<5} {args.batch / timing.best:7.2f} "

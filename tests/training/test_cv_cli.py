@@ -62,3 +62,21 @@ def test_cv_with_a_test_part_reports_unseen_data(tiny_manifest, feature_cache, t
     for fold in results["models"]["acrnn-r"]["folds"]:
         assert fold["n"] == fold["split"]["test"] and fold["test"]["uar"] == fold["uar"]
     assert "never saw the reported data" in (out / "report.md").read_text()
+
+
+def test_cv_max_folds_runs_the_first_folds_and_a_rerun_completes_them(tiny_manifest, feature_cache, tmp_path, capsys):
+    out = tmp_path / "cv_first"
+    args = ("--model", "acrnn", "--protocol", "sd-random", "--folds", "3", "--name", "Tiny corpus")
+    assert _cv(tiny_manifest, feature_cache, out, *args, "--max-folds", "1") == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["folds"] == 3 and results["folds_completed"] == 1
+    assert [f["fold"] for f in results["models"]["acrnn"]["folds"]] == [0]
+    report = (out / "report.md").read_text()
+    assert report.startswith("# Cross-validation report: Tiny corpus") and "1 of 3 folds" in report
+    # Without the limit, the same folder continues with the folds that are missing.
+    capsys.readouterr()
+    assert _cv(tiny_manifest, feature_cache, out, *args) == 0
+    log = capsys.readouterr().out
+    assert "fold 1/3" not in log and "fold 2/3" in log and "fold 3/3" in log
+    assert json.loads((out / "results.json").read_text())["folds_completed"] == 3
+    assert _cv(tiny_manifest, feature_cache, out, *args, "--max-folds", "0") == 1

@@ -136,6 +136,8 @@ def run_cv(
     options: TrainerOptions | None = None,
     command: str | None = None,
     corpus: CorpusData | None = None,
+    max_folds: int | None = None,
+    name: str | None = None,
 ) -> dict:
     """Cross-validate ``models`` and write ``results.json``, ``report.md`` and the figures.
 
@@ -158,6 +160,11 @@ def run_cv(
         selection and report on the same validation part).
     split_seed : int
         Seed of the fold assignment.
+    max_folds : int, optional
+        Train only the first ``max_folds`` of the ``folds`` (the same folds as a full run, so a
+        later full run into the same folder continues from there); ``folds_completed`` says so.
+    name : str, optional
+        Corpus name for the report and ``results.json`` (default: the manifest's folder name).
 
     Returns
     -------
@@ -168,8 +175,8 @@ def run_cv(
 
     start = time.time()
     # Dozens of fits: keep Lightning's per-fit banners (accelerator, tips) out of the console.
-    for name in ("lightning.pytorch", "lightning.fabric"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for logger in ("lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(logger).setLevel(logging.WARNING)
     out_dir = Path(out_dir)
     options = options or TrainerOptions()
     configs: dict[str, TrainConfig] = {m: load_config(m, overrides=overrides) for m in models}
@@ -181,12 +188,17 @@ def run_cv(
                  "configs": {m: c.to_dict() for m, c in configs.items()}}
     first = next(iter(configs.values()))
     corpus = corpus or load_corpus(manifest, first.feature_options, cache, progress=options.progress)
+    if name:
+        corpus.name = name
     fold_list = make_folds(corpus.df, protocol, folds, split_seed, test_fraction=test_fraction)
+    if max_folds is not None and max_folds < 1:
+        raise SsaserError(f"max_folds must be at least 1, got {max_folds}")
+    n_run = min(len(fold_list), max_folds or len(fold_list))
     _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
     entries: dict[str, list[dict]] = {m: [] for m in models}
     is_zero = True
-    for k, fold in enumerate(fold_list):
+    for k, fold in enumerate(fold_list[:n_run]):
         todo = [m for m in models if not (out_dir / m / f"fold_{k}" / "result.json").is_file()]
         for m in models:
             if m not in todo:
@@ -211,7 +223,7 @@ def run_cv(
             entries[m].append(entry)
             print(f"[cv] fold {k + 1}/{len(fold_list)}, {m}: {reported} UAR {100 * entry['uar']:.1f}% "
                   f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
-        if is_zero and k + 1 < len(fold_list):
+        if is_zero and k + 1 < n_run:
             # Partial results after every fold: an interrupted run still has a readable summary.
             partial = assemble_results(corpus, fold_list, entries, signature, first.preset, reported, command, start)
             atomic_write_json(partial, out_dir / "results.json")
