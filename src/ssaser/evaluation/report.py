@@ -54,7 +54,8 @@ def render_report(results: Mapping) -> str:
     lines = [
         f"# Cross-validation report: {corpus.get('name', 'corpus')}",
         "",
-        *([f"- **Partial**: {results['folds_completed']} of {results['folds']} folds finished so far."]
+        *([f"- **Partial**: {results['folds_completed']} of {results['folds']} folds finished (the first ones; "
+            "rerunning the same command without `--max-folds` completes the others)."]
           if results.get("folds_completed", results["folds"]) < results["folds"] else []),
         f"- Protocol: `{results['protocol']}`, {results['folds']} folds"
         + (f", test fraction {results['test_fraction']}" if results.get("test_fraction") else ""),
