@@ -80,3 +80,26 @@ def test_cv_max_folds_runs_the_first_folds_and_a_rerun_completes_them(tiny_manif
     assert "fold 1/3" not in log and "fold 2/3" in log and "fold 3/3" in log
     assert json.loads((out / "results.json").read_text())["folds_completed"] == 3
     assert _cv(tiny_manifest, feature_cache, out, *args, "--max-folds", "0") == 1
+
+
+def test_cv_jobs_trains_folds_in_parallel_processes_with_the_same_results(tiny_manifest, feature_cache, tmp_path,
+                                                                            capsys):
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the serial run and each of the 2 workers: 1 thread, the same arithmetic
+    try:
+        args = ("--model", "acrnn", "acrnn-r", "--protocol", "sd-random", "--folds", "2")
+        assert _cv(tiny_manifest, feature_cache, tmp_path / "serial", *args) == 0
+        assert _cv(tiny_manifest, feature_cache, tmp_path / "parallel", *args, "--jobs", "2") == 0
+    finally:
+        torch.set_num_threads(threads)
+    assert "4 trainings in 2 parallel jobs" in capsys.readouterr().out
+    serial, parallel = (json.loads((tmp_path / d / "results.json").read_text()) for d in ("serial", "parallel"))
+    for model in ("acrnn", "acrnn-r"):
+        a, b = serial["models"][model]["folds"], parallel["models"][model]["folds"]
+        assert [f["fold"] for f in b] == [0, 1]
+        assert [f["confusion"] for f in a] == [f["confusion"] for f in b]
+        assert [f["history"][-1]["train_loss"] for f in a] == pytest.approx([f["history"][-1]["train_loss"] for f in b])
+    assert (tmp_path / "parallel" / "report.md").is_file() and (tmp_path / "parallel" / "curves.png").is_file()
+    assert _cv(tiny_manifest, feature_cache, tmp_path / "bad", *args, "--jobs", "0") == 1

@@ -35,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the fold assignment")
     parser.add_argument("--max-folds", type=int, metavar="N",
                         help="train only the first N of the folds (a quick look; rerun without it to complete)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="trainings side by side in N processes, sharing the CPU threads (default 1)")
     parser.add_argument("--name", help="corpus name in the report (default: the manifest's folder name)")
     parser.add_argument("--out", required=True, help="output folder")
     add_training_arguments(parser)
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         args.manifest, args.model, args.protocol, args.folds, args.out,
         overrides=config_overrides(args), test_fraction=args.test_fraction, split_seed=args.split_seed,
         cache=args.cache, options=trainer_options(args), command="ssaser " + shlex.join(sys.argv[1:]),
-        max_folds=args.max_folds, name=args.name,
+        max_folds=args.max_folds, name=args.name, jobs=args.jobs,
     )
     if not results:
         return 0  # a non-zero DDP rank

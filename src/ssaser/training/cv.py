@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import numpy as np
 import torch
 
 from ssaser.errors import SsaserError
@@ -28,8 +27,9 @@ from ssaser.evaluation.report import write_report
 from ssaser.models import get_preset
 from ssaser.training.checkpoint import atomic_write_json
 from ssaser.training.config import TrainConfig, load_config
-from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
+from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus
 from ssaser.training.fit import TrainerOptions
+from ssaser.training.fold_task import FoldTask, run_parallel, run_task
 
 
 def machine_description() -> str:
@@ -45,43 +45,12 @@ def machine_description() -> str:
             f"torch {torch.__version__} with {torch.get_num_threads()} threads{gpu})")
 
 
-def _sample_for_attention(outputs: dict, data) -> dict[str, np.ndarray]:
-    """One reported segment (the most confident correct one) with its attention weights."""
-    probs = outputs["probs"]
-    truth = data.emotion.numpy()
-    correct = np.flatnonzero(probs.argmax(1) == truth)
-    pool = correct if correct.size else np.arange(probs.shape[0])
-    i = int(pool[np.argmax(probs[pool].max(1))])
-    sample = {"sample_features": data.segments[i].numpy(), "sample_label": np.int64(truth[i])}
-    for key, value in outputs.items():
-        if key.startswith("attention/"):
-            sample[f"sample_{key.split('/', 1)[1]}"] = value[i]
-    return sample
-
-
-def _save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float) -> dict:
-    """Write one fold's result.json and outputs.npz; return the result entry."""
-    m = trained.metrics[reported]
-    data = getattr(trained.sets, reported)
-    outputs = trained.outputs[reported]
-    entry = {
-        "fold": fold.fold, **m,
-        "best_epoch": trained.fit.best_epoch, "epochs": trained.fit.epochs,
-        "val": trained.metrics.get("val"), "test": trained.metrics.get("test"),
-        "history": trained.fit.history,
-        "split": fold.to_dict(),
-        "train_speakers": trained.sets.speakers,
-        "seconds": round(seconds, 1),
-    }
-    np.savez_compressed(
-        fold_dir / "outputs.npz",
-        embeddings=outputs["utterance_embeddings"], labels=data.utterance_emotion,
-        probs=outputs["utterance_probs"], **_sample_for_attention(outputs, data),
-    )
-    atomic_write_json(entry, fold_dir / "result.json")
-    last = fold_dir / "checkpoints" / "last.ckpt"
-    last.unlink(missing_ok=True)  # the fold is done: only the best-UAR checkpoint is kept
-    return entry
+def _complete_prefix(done: Mapping[str, Mapping[int, dict]]) -> dict[str, list[dict]]:
+    """Per system, the entries of folds 0..K-1, K being the first fold some system lacks."""
+    k = 0
+    while done and all(k in entries for entries in done.values()):
+        k += 1
+    return {m: [entries[i] for i in range(k)] for m, entries in done.items()}
 
 
 def _check_same_run(out_dir: Path, signature: dict) -> None:
@@ -138,6 +107,7 @@ def run_cv(
     corpus: CorpusData | None = None,
     max_folds: int | None = None,
     name: str | None = None,
+    jobs: int = 1,
 ) -> dict:
     """Cross-validate ``models`` and write ``results.json``, ``report.md`` and the figures.
 
@@ -165,6 +135,9 @@ def run_cv(
         later full run into the same folder continues from there); ``folds_completed`` says so.
     name : str, optional
         Corpus name for the report and ``results.json`` (default: the manifest's folder name).
+    jobs : int
+        Trainings run side by side in worker processes, each with its share of the torch
+        threads (:func:`ssaser.training.fold_task.run_parallel`); 1 runs them in this process.
 
     Returns
     -------
@@ -193,44 +166,55 @@ def run_cv(
     fold_list = make_folds(corpus.df, protocol, folds, split_seed, test_fraction=test_fraction)
     if max_folds is not None and max_folds < 1:
         raise SsaserError(f"max_folds must be at least 1, got {max_folds}")
+    if jobs < 1:
+        raise SsaserError(f"jobs must be at least 1, got {jobs}")
     n_run = min(len(fold_list), max_folds or len(fold_list))
     _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
-    entries: dict[str, list[dict]] = {m: [] for m in models}
-    is_zero = True
+    done: dict[str, dict[int, dict]] = {m: {} for m in models}
+    tasks = []
     for k, fold in enumerate(fold_list[:n_run]):
-        todo = [m for m in models if not (out_dir / m / f"fold_{k}" / "result.json").is_file()]
         for m in models:
-            if m not in todo:
-                entries[m].append(json.loads((out_dir / m / f"fold_{k}" / "result.json").read_text()))
-        if not todo:
-            continue
-        train_rows, val_rows, test_rows = (fold.train.tolist(), fold.val.tolist(), fold.test.tolist())
-        sets = build_fold_sets(corpus, train_rows, val_rows, test_rows, first.segment_hop)
-        for m in todo:
-            fold_dir = out_dir / m / f"fold_{k}"
-            print(f"[cv] {m}: {fold.describe()}", flush=True)
-            t0 = time.time()
-            if not (fold_dir / "checkpoints" / "last.ckpt").is_file():
-                # No run to resume: stale checkpoints of a finished-then-invalidated fold go.
-                for stale in (fold_dir / "checkpoints").glob("*.ckpt"):
-                    stale.unlink(missing_ok=True)  # DDP ranks may race here
-            trained = train_fold(corpus, sets, configs[m], fold_dir, options, resume=True)
-            is_zero = trained.fit.is_global_zero
-            if not is_zero:
-                continue
-            entry = _save_fold(fold_dir, fold, trained, reported, time.time() - t0)
-            entries[m].append(entry)
-            print(f"[cv] fold {k + 1}/{len(fold_list)}, {m}: {reported} UAR {100 * entry['uar']:.1f}% "
-                  f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
-        if is_zero and k + 1 < n_run:
-            # Partial results after every fold: an interrupted run still has a readable summary.
-            partial = assemble_results(corpus, fold_list, entries, signature, first.preset, reported, command, start)
+            path = out_dir / m / f"fold_{k}" / "result.json"
+            if path.is_file():
+                done[m][k] = json.loads(path.read_text())
+            else:
+                tasks.append(FoldTask(k, fold, m, configs[m], out_dir / m / f"fold_{k}", reported))
+
+    def finished(task: FoldTask, entry: dict) -> None:
+        done[task.model][task.k] = entry
+        print(f"[cv] fold {task.k + 1}/{len(fold_list)}, {task.model}: {reported} UAR {100 * entry['uar']:.1f}% "
+              f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
+        # Partial results after every task: an interrupted run still has a readable summary.
+        prefix = _complete_prefix(done)
+        if any(prefix.values()):
+            partial = assemble_results(corpus, fold_list, prefix, signature, first.preset, reported, command, start)
             atomic_write_json(partial, out_dir / "results.json")
             write_report(partial, out_dir / "report.md")
+
+    is_zero = True
+    if jobs > 1 and tasks:
+        if options.strategy not in ("auto", None) or str(options.devices) not in ("auto", "1"):
+            raise SsaserError("--jobs runs folds side by side on one machine: not with --strategy/--devices")
+        print(f"[cv] {len(tasks)} trainings in {jobs} parallel jobs", flush=True)
+        for task, entry in run_parallel(tasks, jobs, manifest, first.feature_options, cache, options):
+            finished(task, entry)
+    else:
+        sets, sets_k = None, None
+        for task in tasks:
+            if sets_k != task.k:  # the fold's normalised segments, shared by its systems
+                fold = task.fold
+                sets = build_fold_sets(corpus, fold.train.tolist(), fold.val.tolist(), fold.test.tolist(),
+                                       first.segment_hop)
+                sets_k = task.k
+            print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)
+            entry = run_task(corpus, task, options, sets)
+            is_zero = entry is not None
+            if is_zero:
+                finished(task, entry)
     if not is_zero:
         return {}
-    results = assemble_results(corpus, fold_list, entries, signature, first.preset, reported, command, start)
+    results = assemble_results(corpus, fold_list, _complete_prefix(done), signature, first.preset, reported, command, start)
     atomic_write_json(results, out_dir / "results.json")
     write_outputs(results, out_dir)
     return results

@@ -1,0 +1,145 @@
+"""One (fold, system) training of a cross-validation, and running many of them in parallel.
+
+A task trains one system on one fold, scores it and writes ``<model>/fold_<k>/result.json``
+and ``outputs.npz`` atomically: the unit that ``ssaser cv`` resumes by. :func:`run_parallel`
+spreads tasks over worker processes (``ssaser cv --jobs N``), each with its share of the CPU
+threads: on a 2-core machine two 1-thread trainings use the cores better than one 2-thread
+training, whose small per-op work keeps the second thread waiting at barriers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from ssaser.training.checkpoint import atomic_write_json
+from ssaser.training.config import TrainConfig
+from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
+from ssaser.training.fit import TrainerOptions
+
+
+@dataclass(frozen=True)
+class FoldTask:
+    """What one worker needs to train ``model`` on fold ``k`` (picklable)."""
+
+    k: int
+    fold: object  # ssaser.data.splits.Fold
+    model: str
+    config: TrainConfig
+    fold_dir: Path
+    reported: str  # "val" or "test"
+
+
+def _sample_for_attention(outputs: dict, data) -> dict[str, np.ndarray]:
+    """One reported segment (the most confident correct one) with its attention weights."""
+    probs = outputs["probs"]
+    truth = data.emotion.numpy()
+    correct = np.flatnonzero(probs.argmax(1) == truth)
+    pool = correct if correct.size else np.arange(probs.shape[0])
+    i = int(pool[np.argmax(probs[pool].max(1))])
+    sample = {"sample_features": data.segments[i].numpy(), "sample_label": np.int64(truth[i])}
+    for key, value in outputs.items():
+        if key.startswith("attention/"):
+            sample[f"sample_{key.split('/', 1)[1]}"] = value[i]
+    return sample
+
+
+def save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float) -> dict:
+    """Write one fold's result.json and outputs.npz; return the result entry."""
+    m = trained.metrics[reported]
+    data = getattr(trained.sets, reported)
+    outputs = trained.outputs[reported]
+    entry = {
+        "fold": fold.fold, **m,
+        "best_epoch": trained.fit.best_epoch, "epochs": trained.fit.epochs,
+        "val": trained.metrics.get("val"), "test": trained.metrics.get("test"),
+        "history": trained.fit.history,
+        "split": fold.to_dict(),
+        "train_speakers": trained.sets.speakers,
+        "seconds": round(seconds, 1),
+    }
+    np.savez_compressed(
+        fold_dir / "outputs.npz",
+        embeddings=outputs["utterance_embeddings"], labels=data.utterance_emotion,
+        probs=outputs["utterance_probs"], **_sample_for_attention(outputs, data),
+    )
+    atomic_write_json(entry, fold_dir / "result.json")
+    last = fold_dir / "checkpoints" / "last.ckpt"
+    last.unlink(missing_ok=True)  # the fold is done: only the best-UAR checkpoint is kept
+    return entry
+
+
+def forget_stale_checkpoints(fold_dir: Path) -> None:
+    """Without a ``last.ckpt`` to resume from, older checkpoints belong to an invalidated run."""
+    if not (fold_dir / "checkpoints" / "last.ckpt").is_file():
+        for stale in (fold_dir / "checkpoints").glob("*.ckpt"):
+            stale.unlink(missing_ok=True)  # DDP ranks may race here
+
+
+def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=None) -> dict | None:
+    """Train, score and save one task; the result entry (None on a non-zero DDP rank).
+
+    ``sets`` (the fold's normalised segments) may be passed to share them between systems.
+    """
+    t0 = time.time()
+    fold = task.fold
+    if sets is None:
+        sets = build_fold_sets(corpus, fold.train.tolist(), fold.val.tolist(), fold.test.tolist(),
+                               task.config.segment_hop)
+    forget_stale_checkpoints(task.fold_dir)
+    trained = train_fold(corpus, sets, task.config, task.fold_dir, options, resume=True)
+    if not trained.fit.is_global_zero:
+        return None
+    return save_fold(task.fold_dir, fold, trained, task.reported, time.time() - t0)
+
+
+# --- worker processes -------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _init_worker(manifest: str, feature_options: dict, cache: str | None, threads: int,
+                 options: TrainerOptions) -> None:
+    import logging
+
+    import torch
+
+    torch.set_num_threads(threads)
+    for logger in ("lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(logger).setLevel(logging.WARNING)
+    # The parent computed every feature already: this only reads the cache.
+    _WORKER["corpus"] = load_corpus(manifest, feature_options, cache, progress=False)
+    _WORKER["options"] = options
+
+
+def _run_in_worker(task: FoldTask) -> tuple[FoldTask, dict]:
+    return task, run_task(_WORKER["corpus"], task, _WORKER["options"])
+
+
+def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, feature_options: dict,
+                 cache: str | Path | None, options: TrainerOptions) -> Iterator[tuple[FoldTask, dict]]:
+    """Run ``tasks`` in ``jobs`` worker processes; yield ``(task, entry)`` as each finishes.
+
+    Workers start with ``spawn`` (a forked child of a process whose OpenMP pool is running can
+    hang) and split the parent's torch threads between them. Progress bars are off in workers
+    (several bars would garble one terminal); each finished task is reported by the caller.
+    """
+    import torch
+
+    threads = max(1, torch.get_num_threads() // jobs)
+    worker_options = replace(options, progress=False)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(str(manifest), feature_options, None if cache is None else str(cache),
+                                       threads, worker_options)) as pool:
+        pending = {pool.submit(_run_in_worker, task) for task in tasks}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
