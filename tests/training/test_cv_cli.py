@@ -83,7 +83,7 @@ def test_cv_max_folds_runs_the_first_folds_and_a_rerun_completes_them(tiny_manif
 
 
 def test_cv_jobs_trains_folds_in_parallel_processes_with_the_same_results(tiny_manifest, feature_cache, tmp_path,
-                                                                            capsys):
+                                                                            capfd):
     import torch
 
     threads = torch.get_num_threads()
@@ -94,7 +94,9 @@ def test_cv_jobs_trains_folds_in_parallel_processes_with_the_same_results(tiny_m
         assert _cv(tiny_manifest, feature_cache, tmp_path / "parallel", *args, "--jobs", "2") == 0
     finally:
         torch.set_num_threads(threads)
-    assert "4 trainings in 2 parallel jobs" in capsys.readouterr().out
+    out = capfd.readouterr().out  # capfd: the workers' own lines too
+    assert "4 trainings in 2 parallel jobs" in out
+    assert "[cv] acrnn-r fold 2 epoch 1/1: val UAR" in out  # a worker's progress line
     serial, parallel = (json.loads((tmp_path / d / "results.json").read_text()) for d in ("serial", "parallel"))
     for model in ("acrnn", "acrnn-r"):
         a, b = serial["models"][model]["folds"], parallel["models"][model]["folds"]

@@ -37,7 +37,28 @@ class TrainerOptions:
     num_nodes: int = 1
     strategy: str = "auto"
     progress: bool = True
+    #: Without a progress bar, a line ``<epoch_label> epoch 5/30: val UAR ...`` every 5 epochs
+    #: (how parallel cv workers, whose bars would garble one terminal, show they advance).
+    epoch_label: str | None = None
     extra: dict = field(default_factory=dict)
+
+
+class EpochLines(L.Callback):
+    """Print one line every ``every`` epochs (and the last) with the validation UAR so far."""
+
+    def __init__(self, label: str, every: int = 5) -> None:
+        self.label, self.every, self.best = label, every, None
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        # Here, after the epoch's validation, the module's logged val_uar is in callback_metrics.
+        uar = trainer.callback_metrics.get("val_uar")
+        if uar is None:
+            return
+        self.best = max(float(uar), self.best or 0.0)
+        epoch = trainer.current_epoch + 1
+        if trainer.is_global_zero and (epoch % self.every == 0 or epoch == trainer.max_epochs):
+            print(f"{self.label} epoch {epoch}/{trainer.max_epochs}: val UAR {100 * float(uar):.1f}% "
+                  f"(best {100 * self.best:.1f}%)", flush=True)
 
 
 @dataclass
@@ -110,6 +131,8 @@ def fit_system(
     callbacks: list = [checkpoint]
     if config.patience and val is not None:
         callbacks.append(EarlyStopping(monitor="val_uar", mode="max", patience=config.patience))
+    if options.epoch_label and not options.progress:
+        callbacks.append(EpochLines(options.epoch_label))
     # A new version folder per invocation: a resumed run keeps the logs written before the interruption.
     loggers = [CSVLogger(out_dir / "logs", name="csv"),
                TensorBoardLogger(out_dir / "logs", name="tensorboard", default_hp_metric=False)]

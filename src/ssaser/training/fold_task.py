@@ -119,7 +119,8 @@ def _init_worker(manifest: str, feature_options: dict, cache: str | None, thread
 
 
 def _run_in_worker(task: FoldTask) -> tuple[FoldTask, dict]:
-    return task, run_task(_WORKER["corpus"], task, _WORKER["options"])
+    options = replace(_WORKER["options"], epoch_label=f"[cv] {task.model} fold {task.k + 1}")
+    return task, run_task(_WORKER["corpus"], task, options)
 
 
 def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, feature_options: dict,
@@ -128,7 +129,8 @@ def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, fea
 
     Workers start with ``spawn`` (a forked child of a process whose OpenMP pool is running can
     hang) and split the parent's torch threads between them. Progress bars are off in workers
-    (several bars would garble one terminal); each finished task is reported by the caller.
+    (several bars would garble one terminal): workers print a line every 5 epochs instead, and
+    each finished task is reported by the caller.
     """
     import torch
 
