@@ -78,8 +78,14 @@ def test_ddp_two_processes_on_cpu(tiny_manifest, feature_cache, tmp_path):
 
 def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_manifest, feature_cache, tmp_path):
     common = ("--model", "ssa-crnn-r", "--epochs", "4", "--seed", "7", "--set", "batches_per_epoch=6")
-    # The reference runs in this process (same code path, one interpreter start less).
-    assert main(_train_args(tiny_manifest, feature_cache, tmp_path / "ref", *common)) == 0
+    # The reference runs in this process (same code path, one interpreter start less), with the
+    # subprocesses' single thread: bf16 sums split over 2 threads round differently.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main(_train_args(tiny_manifest, feature_cache, tmp_path / "ref", *common)) == 0
+    finally:
+        torch.set_num_threads(threads)
 
     out = tmp_path / "killed"
     cmd, env = _cli(*_train_args(tiny_manifest, feature_cache, out, *common))
