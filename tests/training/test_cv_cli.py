@@ -105,3 +105,15 @@ def test_cv_jobs_trains_folds_in_parallel_processes_with_the_same_results(tiny_m
         assert [f["history"][-1]["train_loss"] for f in a] == pytest.approx([f["history"][-1]["train_loss"] for f in b])
     assert (tmp_path / "parallel" / "report.md").is_file() and (tmp_path / "parallel" / "curves.png").is_file()
     assert _cv(tiny_manifest, feature_cache, tmp_path / "bad", *args, "--jobs", "0") == 1
+
+
+def test_cv_jobs_reports_a_worker_error_as_one_line(tiny_manifest, feature_cache, tmp_path, capsys):
+    import pandas as pd
+
+    # One speaker: ssa-crnn-r refuses it when the worker starts training, not before.
+    df = pd.read_csv(tiny_manifest, dtype=str)
+    one = tiny_manifest.parent / "one_speaker.csv"
+    df[df["speaker"] == df["speaker"].iloc[0]].to_csv(one, index=False)
+    code = _cv(one, feature_cache, tmp_path / "bad_jobs", "--model", "ssa-crnn-r", "--folds", "2", "--jobs", "2")
+    err = capsys.readouterr().err
+    assert code == 1 and "needs at least two speakers" in err and "Traceback" not in err

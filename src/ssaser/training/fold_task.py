@@ -141,7 +141,12 @@ def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, fea
                              initargs=(str(manifest), feature_options, None if cache is None else str(cache),
                                        threads, worker_options)) as pool:
         pending = {pool.submit(_run_in_worker, task) for task in tasks}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()  # a worker's error is raised here, as itself
+        except BaseException:
+            for future in pending:  # do not start what is queued; running tasks end with the pool
+                future.cancel()
+            raise
