@@ -114,3 +114,15 @@ def test_learned_gain_keeps_equal_column_norms_and_scales_logits():
 def test_unknown_gain_is_rejected():
     with pytest.raises(ValueError):
         ConstrainedLinear(4, 2, gain="big")
+
+
+def test_running_scale_starts_at_the_first_batch_then_moves_by_momentum():
+    layer = ConstrainedLinear(8, 3, eval_scale="running").train()
+    gen = torch.Generator().manual_seed(0)
+    expected = None
+    for _ in range(3):
+        x = torch.rand(5, 8, generator=gen, dtype=torch.float64)
+        layer(x.float())
+        factor = x.shape[0] / (3 * x.sum(0).abs().sum().item())
+        expected = factor if expected is None else expected + layer.momentum * (factor - expected)
+        assert float(layer.running_scale) == pytest.approx(expected, rel=1e-5)

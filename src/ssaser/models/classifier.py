@@ -92,10 +92,11 @@ class ConstrainedLinear(nn.Module):
     @torch.no_grad()
     def _track(self, scale: torch.Tensor) -> None:
         value = scale.detach().reshape(()).to(self.running_scale.dtype)
-        if int(self.batches_tracked) == 0:
-            self.running_scale.copy_(value)
-        else:
-            self.running_scale.lerp_(value, self.momentum)
+        # The first batch sets the value (lerp weight 1 returns it exactly). No Python branch on
+        # the counter: int() of a GPU tensor would wait for the device every step, and breaks
+        # torch.compile's graph.
+        first = (self.batches_tracked == 0).to(value.dtype)
+        self.running_scale.lerp_(value, first + (1 - first) * self.momentum)
         self.batches_tracked += 1
 
     def unit_weight(self) -> torch.Tensor:
