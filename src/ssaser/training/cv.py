@@ -27,9 +27,9 @@ from ssaser.evaluation.report import write_report
 from ssaser.models import get_preset
 from ssaser.training.checkpoint import atomic_write_json
 from ssaser.training.config import TrainConfig, load_config
-from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus
+from ssaser.training.experiment import CorpusData, load_corpus
 from ssaser.training.fit import TrainerOptions
-from ssaser.training.fold_task import FoldTask, run_parallel, run_task
+from ssaser.training.fold_task import FoldTask, run_parallel, run_task, task_sets
 
 
 def machine_description() -> str:
@@ -159,15 +159,15 @@ def run_cv(
     signature = {"manifest": str(Path(manifest).resolve()), "protocol": protocol, "folds": folds,
                  "test_fraction": test_fraction, "split_seed": split_seed,
                  "configs": {m: c.to_dict() for m, c in configs.items()}}
+    if max_folds is not None and max_folds < 1:
+        raise SsaserError(f"max_folds must be at least 1, got {max_folds}")
+    if jobs < 1:
+        raise SsaserError(f"jobs must be at least 1, got {jobs}")
     first = next(iter(configs.values()))
     corpus = corpus or load_corpus(manifest, first.feature_options, cache, progress=options.progress)
     if name:
         corpus.name = name
     fold_list = make_folds(corpus.df, protocol, folds, split_seed, test_fraction=test_fraction)
-    if max_folds is not None and max_folds < 1:
-        raise SsaserError(f"max_folds must be at least 1, got {max_folds}")
-    if jobs < 1:
-        raise SsaserError(f"jobs must be at least 1, got {jobs}")
     n_run = min(len(fold_list), max_folds or len(fold_list))
     _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
@@ -200,13 +200,10 @@ def run_cv(
         for task, entry in run_parallel(tasks, jobs, manifest, first.feature_options, cache, options):
             finished(task, entry)
     else:
-        sets, sets_k = None, None
+        sets, sets_key = None, None
         for task in tasks:
-            if sets_k != task.k:  # the fold's normalised segments, shared by its systems
-                fold = task.fold
-                sets = build_fold_sets(corpus, fold.train.tolist(), fold.val.tolist(), fold.test.tolist(),
-                                       first.segment_hop)
-                sets_k = task.k
+            if sets_key != (task.k, task.config.segment_hop):  # a fold's segments, shared by its systems
+                sets, sets_key = task_sets(corpus, task), (task.k, task.config.segment_hop)
             print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)
             entry = run_task(corpus, task, options, sets)
             is_zero = entry is not None

@@ -82,16 +82,22 @@ def forget_stale_checkpoints(fold_dir: Path) -> None:
             stale.unlink(missing_ok=True)  # DDP ranks may race here
 
 
+def task_sets(corpus: CorpusData, task: FoldTask):
+    """The task's fold as normalised segments (statistics from its training rows only)."""
+    fold = task.fold
+    return build_fold_sets(corpus, fold.train.tolist(), fold.val.tolist(), fold.test.tolist(),
+                           task.config.segment_hop)
+
+
 def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=None) -> dict | None:
     """Train, score and save one task; the result entry (None on a non-zero DDP rank).
 
-    ``sets`` (the fold's normalised segments) may be passed to share them between systems.
+    ``sets`` (:func:`task_sets` of this task) may be passed to share them between systems.
     """
     t0 = time.time()
     fold = task.fold
     if sets is None:
-        sets = build_fold_sets(corpus, fold.train.tolist(), fold.val.tolist(), fold.test.tolist(),
-                               task.config.segment_hop)
+        sets = task_sets(corpus, task)
     forget_stale_checkpoints(task.fold_dir)
     trained = train_fold(corpus, sets, task.config, task.fold_dir, options, resume=True)
     if not trained.fit.is_global_zero:
