@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from conftest import make_tone
-from ssaser.audio import decode_audio, iter_audio_blocks, load_audio
+from ssaser.audio import decode_audio, iter_audio_blocks, load_audio, load_many
 from ssaser.errors import AudioError
 
 FORMATS = [  # (format, subtype, extension, max abs error of the round trip)
@@ -183,3 +183,33 @@ def test_streaming_wav_with_placeholder_sizes_is_not_truncated(tmp_path: Path) -
     out = load_audio(path)
     assert out.size == wave.size
     np.testing.assert_allclose(out, wave, atol=1e-4)
+
+
+def _mixed_files(folder: Path) -> list[Path]:
+    """Files at several rates, lengths and formats (some resampled, some not)."""
+    paths = []
+    for i, (rate, ext) in enumerate([(16000, "wav"), (22050, "wav"), (48000, "flac"), (8000, "wav")] * 3):
+        path = folder / f"f{i:02d}.{ext}"
+        t = np.arange(int(rate * (0.3 + 0.1 * i))) / rate
+        sf.write(path, 0.3 * np.sin(2 * np.pi * (200 + 50 * i) * t), rate)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("threads", [1, 3, None])
+def test_load_many_equals_a_serial_loop(tmp_path: Path, threads: int | None) -> None:
+    paths = _mixed_files(tmp_path)
+    got = load_many(paths, threads=threads)
+    assert len(got) == len(paths)
+    for path, wave in zip(paths, got):
+        assert np.array_equal(wave, load_audio(path))
+
+
+def test_load_many_reports_the_first_bad_file_in_order(tmp_path: Path) -> None:
+    paths = _mixed_files(tmp_path)
+    (tmp_path / "bad.wav").write_bytes(b"not audio at all" * 10)
+    paths[5:5] = [tmp_path / "bad.wav", tmp_path / "missing.wav"]
+    with pytest.raises(AudioError, match="bad.wav"):
+        load_many(paths, threads=4)
+    with pytest.raises(ValueError, match="threads"):
+        load_many(paths, threads=0)

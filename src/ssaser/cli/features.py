@@ -57,7 +57,7 @@ def output_paths(inputs: list[Path], out: Path) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ssaser.audio import load_audio
+    from ssaser.audio import load_many
     from ssaser.errors import SsaserError
     from ssaser.features import FeatureConfig, compute_features_batch, segment_features
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = [Path(p) for p in args.audio]
     targets = output_paths(inputs, args.out)
     config = FeatureConfig()
-    waves = [load_audio(path, config.sample_rate) for path in inputs]
+    waves = load_many(inputs, config.sample_rate)
     feats = compute_features_batch(waves, config, sources=[str(p) for p in inputs])
     for source, target, item in zip(inputs, targets, feats):
         array = item if args.unsegmented else segment_features(item, config.segment_frames, args.hop_frames)

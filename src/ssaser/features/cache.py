@@ -18,7 +18,7 @@ from typing import BinaryIO, Callable, Sequence
 
 import numpy as np
 
-from ssaser.audio import load_audio
+from ssaser.audio import load_many
 from ssaser.errors import AudioError
 from ssaser.features.config import FeatureConfig
 from ssaser.features.logmel import compute_features_batch
@@ -103,7 +103,7 @@ class FeatureCache:
         bar = _progress_bar(len(missing)) if progress and missing else None
         for start in range(0, len(missing), batch_size):
             chunk = missing[start: start + batch_size]
-            waves = [load_audio(paths[i], self.config.sample_rate) for i in chunk]
+            waves = load_many([paths[i] for i in chunk], self.config.sample_rate)
             feats = compute_features_batch(waves, self.config, sources=[str(paths[i]) for i in chunk])
             for i, f in zip(chunk, feats):
                 self._write(self.entry_path(keys[i]), f)
