@@ -19,18 +19,26 @@ alternate every ``--chunk`` files so that a drifting machine load falls on both 
 Usage::
 
     python benchmarks/features.py --data ../shared/data [--corpus emodb] [--repeats 3] [--threads 1]
+        [--decode-threads N]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
-import time
-from pathlib import Path
 
-import numpy as np
+# Before numpy loads OpenBLAS: its idle worker threads spin after each product (librosa's mel
+# matmul) and take the second core from whatever runs next, ssaser's chunk included; librosa
+# measured the same speed with one BLAS thread (837 vs 832 audio-s/s).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,6 +50,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--chunk", type=int, default=32, help="files per alternation between the pipelines")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads for ssaser")
+    parser.add_argument("--decode-threads", type=int, default=None,
+                        help="ssaser's decoding threads (ssaser.audio.load_many; default min(4, cpus))")
     parser.add_argument("--batch-samples", type=int, default=160_000,
                         help="padded samples per torch call in ssaser (compute_features_batch)")
     return parser.parse_args(argv)
@@ -96,12 +106,12 @@ def run_librosa(files: list[Path], clock: Clock) -> list[np.ndarray]:
     return feats
 
 
-def run_ssaser(files: list[Path], batch_samples: int, clock: Clock) -> list[np.ndarray]:
-    from ssaser.audio import load_audio
+def run_ssaser(files: list[Path], batch_samples: int, clock: Clock, decode_threads: int = 1) -> list[np.ndarray]:
+    from ssaser.audio import load_many
     from ssaser.features import compute_features_batch
 
     clock.start()
-    waves = [load_audio(path) for path in files]
+    waves = load_many(files, threads=decode_threads)
     clock.lap("load")
     feats = compute_features_batch(waves, batch_samples=batch_samples)
     clock.lap("features")
@@ -125,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     seconds = sum(sf.info(str(p)).duration for p in files)
     print(f"{len(files)} {args.corpus} files, {seconds:.1f} s of audio; torch threads {args.threads}, "
+          f"decode threads {args.decode_threads or 'default'}, "
           f"batch samples {args.batch_samples}, cpu count {os.cpu_count()}")
-    run_librosa(files[:4], Clock()), run_ssaser(files[:4], args.batch_samples, Clock())  # warm-up
+    run_librosa(files[:4], Clock()), run_ssaser(files[:4], args.batch_samples, Clock(), args.decode_threads)  # warm-up
 
     rows = []
     for repeat in range(1, args.repeats + 1):
@@ -137,9 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         for start in range(0, len(files), args.chunk):
             chunk = files[start: start + args.chunk]
             ref = run_librosa(chunk, lib)
-            got = run_ssaser(chunk, args.batch_samples, ours)
+            got = run_ssaser(chunk, args.batch_samples, ours, args.decode_threads)
             diff = np.maximum(diff, np.max([np.abs(a - b).max(axis=(1, 2)) for a, b in zip(got, ref)], axis=0))
-        row = {}
+        row = {"load_share": lib.wall["load"] / (lib.wall["load"] + lib.wall["features"])}
         for kind in ("wall", "cpu"):
             lt, ot = getattr(lib, kind), getattr(ours, kind)
             row[kind] = (seconds / (lt["load"] + lt["features"]), seconds / (ot["load"] + ot["features"]),
@@ -151,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"ratio {r[1] / r[0]:5.2f}x | features only librosa {r[2]:6.0f}, ssaser {r[3]:6.0f} audio-s/s, "
                   f"ratio {r[3] / r[2]:5.2f}x")
         print(f"repeat {repeat} max abs diff (static, delta, delta-delta): " + ", ".join(f"{d:.1e}" for d in diff))
+    share = statistics.median(r["load_share"] for r in rows)
+    # Amdahl: decoding + resampling use the same libraries in both pipelines (libsndfile, soxr
+    # "HQ"), so a front end of zero cost, decoding on one core, reaches at most 1 / share.
+    print(f"librosa spends {share:.0%} of its wall time decoding and resampling: a zero-cost front end "
+          f"decoding as fast on one core would be {1 / share:.1f}x at most")
     for kind, label in (("wall", "wall clock"), ("cpu", "CPU time")):
         med = [statistics.median(r[kind][i] for r in rows) for i in range(4)]
         ratios_e = [r[kind][1] / r[kind][0] for r in rows]
