@@ -106,7 +106,8 @@ def run_librosa(files: list[Path], clock: Clock) -> list[np.ndarray]:
     return feats
 
 
-def run_ssaser(files: list[Path], batch_samples: int, clock: Clock, decode_threads: int = 1) -> list[np.ndarray]:
+def run_ssaser(files: list[Path], batch_samples: int, clock: Clock,
+               decode_threads: int | None = None) -> list[np.ndarray]:
     from ssaser.audio import load_many
     from ssaser.features import compute_features_batch
 

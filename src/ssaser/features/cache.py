@@ -103,8 +103,9 @@ class FeatureCache:
         bar = _progress_bar(len(missing)) if progress and missing else None
         for start in range(0, len(missing), batch_size):
             chunk = missing[start: start + batch_size]
-            waves = load_many([paths[i] for i in chunk], self.config.sample_rate)
-            feats = compute_features_batch(waves, self.config, sources=[str(paths[i]) for i in chunk])
+            chunk_paths = [paths[i] for i in chunk]
+            waves = load_many(chunk_paths, self.config.sample_rate)
+            feats = compute_features_batch(waves, self.config, sources=[str(p) for p in chunk_paths])
             for i, f in zip(chunk, feats):
                 self._write(self.entry_path(keys[i]), f)
                 results[i] = f
