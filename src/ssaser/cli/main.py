@@ -8,9 +8,10 @@ that ``ssaser --help`` stays instant.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ssaser import __version__
 from ssaser.errors import SsaserError
@@ -57,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        with _sigterm_as_keyboard_interrupt():
+            return int(args.handler(args) or 0)
     except SsaserError as exc:
         print(f"ssaser {args.command}: error: {exc}", file=sys.stderr)
         return 1
@@ -68,6 +70,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `ssaser predict ... | head`: the reader left; stop quietly like other Unix tools.
         _silence_stdout()
         return 141
+
+
+@contextlib.contextmanager
+def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM stops the command like Ctrl-C does.
+
+    The default SIGTERM action ends the process at once, skipping every ``finally`` and
+    ``except`` clause: ``ssaser cv --jobs`` could not stop its workers, nor a command remove
+    its temporary files. A handler installed by someone else (a test runner, a server) and
+    threads other than the main one are left alone.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _silence_stdout() -> None:

@@ -15,6 +15,7 @@ import os
 import platform
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -197,8 +198,10 @@ def run_cv(
         if options.strategy not in ("auto", None) or str(options.devices) not in ("auto", "1"):
             raise SsaserError("--jobs runs folds side by side on one machine: not with --strategy/--devices")
         print(f"[cv] {len(tasks)} trainings in {jobs} parallel jobs", flush=True)
-        for task, entry in run_parallel(tasks, jobs, manifest, first.feature_options, cache, options):
-            finished(task, entry)
+        # closing(): an exception here (Ctrl-C, SIGTERM) stops the workers now, not when collected.
+        with closing(run_parallel(tasks, jobs, manifest, first.feature_options, cache, options)) as trainings:
+            for task, entry in trainings:
+                finished(task, entry)
     else:
         sets, sets_key = None, None
         for task in tasks:

@@ -9,9 +9,8 @@ training, whose small per-op work keeps the second thread waiting at barriers.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -22,6 +21,7 @@ from ssaser.training.checkpoint import atomic_write_json
 from ssaser.training.config import TrainConfig
 from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
 from ssaser.training.fit import TrainerOptions
+from ssaser.training.worker_pool import worker_pool
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,9 @@ def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, fea
                  cache: str | Path | None, options: TrainerOptions) -> Iterator[tuple[FoldTask, dict]]:
     """Run ``tasks`` in ``jobs`` worker processes; yield ``(task, entry)`` as each finishes.
 
-    Workers start with ``spawn`` (a forked child of a process whose OpenMP pool is running can
-    hang) and split the parent's torch threads between them. Progress bars are off in workers
+    Workers (:func:`~ssaser.training.worker_pool.worker_pool`) split the parent's torch threads
+    between them; an error, Ctrl-C or SIGTERM in the parent cancels the queued tasks and kills
+    the running ones (a rerun resumes them from their last checkpoints). Progress bars are off in workers
     (several bars would garble one terminal): workers print a line every 5 epochs instead, and
     each finished task is reported by the caller.
     """
@@ -142,17 +143,10 @@ def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, fea
 
     threads = max(1, torch.get_num_threads() // jobs)
     worker_options = replace(options, progress=False)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(str(manifest), feature_options, None if cache is None else str(cache),
-                                       threads, worker_options)) as pool:
+    initargs = (str(manifest), feature_options, None if cache is None else str(cache), threads, worker_options)
+    with worker_pool(jobs, _init_worker, initargs) as pool:
         pending = {pool.submit(_run_in_worker, task) for task in tasks}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()  # a worker's error is raised here, as itself
-        except BaseException:
-            for future in pending:  # do not start what is queued; running tasks end with the pool
-                future.cancel()
-            raise
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()  # a worker's error is raised here, as itself; the pool then stops
