@@ -85,6 +85,26 @@ def matmul_peak(dtype: torch.dtype, size: int = 4096, repeats: int = 3, device: 
     return 2.0 * size**3 / timing.best
 
 
+def conv_peak(dtype: torch.dtype, repeats: int = 3, device: str = "cpu") -> float:
+    """Best FLOP/s of a large 3x3 convolution, 512 -> 512 channels on ``(16, 512, 32, 32)``.
+
+    oneDNN's convolution kernels are the other matrix engine torch uses; on some CPUs they run
+    faster than its square ``mm`` (an AMD Zen 5 here: about 450 vs 350-410 GFLOP/s in bf16), and
+    then the ``mm`` figure is no peak. Channels-last, the layout oneDNN works in.
+    """
+    x = torch.randn(16, 512, 32, 32, device=device).to(dtype).to(memory_format=torch.channels_last)
+    w = torch.randn(512, 512, 3, 3, device=device).to(dtype).to(memory_format=torch.channels_last)
+    flops = 2.0 * 16 * 512 * 512 * 9 * 32 * 32
+    if torch.device(device).type == "cuda":
+        def convs() -> None:
+            for _ in range(10):
+                torch.nn.functional.conv2d(x, w, padding=1)
+            torch.cuda.synchronize()
+
+        return 10 * flops / time_calls(convs, warmup=2, repeats=repeats).best
+    return flops / time_calls(lambda: torch.nn.functional.conv2d(x, w, padding=1), warmup=1, repeats=repeats).best
+
+
 def lstm_flops(model: torch.nn.Module, steps: int, batch: int) -> int:
     """Forward matrix-product FLOPs of every ``nn.LSTM`` (FlopCounterMode counts them as 0)."""
     from ssaser.models.describe import lstm_flops as per_segment

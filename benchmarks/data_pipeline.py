@@ -36,6 +36,7 @@ from train_throughput import make_step  # noqa: E402
 from ssaser.training.config import TrainConfig  # noqa: E402
 from ssaser.training.data import SegmentSet  # noqa: E402
 from ssaser.training.fit import TrainerOptions, fit_system  # noqa: E402
+from ssaser.runtime import memory_retained, reexec_with_retained_memory  # noqa: E402
 from ssaser.training.module import SerLightningModule  # noqa: E402
 
 
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--n-emotions", type=int, default=4)
     parser.add_argument("--n-speakers", type=int, default=10)
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="glibc's malloc defaults (default: restart with ssaser.runtime's tunables, as training)")
     args = parser.parse_args(argv)
     set_threads(args.threads)
     step, _, model_config = make_step(args.system, args.preset, args.bf16, args.batch, args.n_emotions,
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     pure += [pure_epoch(step, args.batches) for _ in range(args.pure_repeats)]
     kept = epochs[1:] or epochs
     print(f"{args.system} {args.preset} {'bf16' if args.bf16 else 'fp32'} threads={args.threads} "
-          f"batches/epoch={args.batches} batch={args.batch}; target overhead <= 5%")
+          f"batches/epoch={args.batches} batch={args.batch} malloc={'retained' if memory_retained() else 'system'}; target overhead <= 5%")
     for i, clock in enumerate(("wall", "CPU")):
         p, e = [t[i] for t in pure], [t[i] for t in kept]
         print(f"{clock:>4} s: pure {', '.join(f'{t:.2f}' for t in p)} | lightning "
@@ -123,4 +126,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if "--system-malloc" not in sys.argv:
+        reexec_with_retained_memory()  # as the training commands do (glibc reads tunables at start)
     raise SystemExit(main())

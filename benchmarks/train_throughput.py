@@ -2,8 +2,10 @@
 
 For every (system, preset, precision) case: segments per second of a full training step
 (forward, joint loss, backward, NAdam step) at batch 40 on random features, the FLOPs of that
-step, and the achieved FLOP/s divided by the bf16 and fp32 peaks of a large square matmul
-measured just before the case, in the same process.
+step, and the achieved FLOP/s divided by bf16 and fp32 peaks measured just before the case, in
+the same process. A peak is the faster of a large square matmul (``bf16mm``) and a large 3x3
+convolution (``bf16cv``): on CPUs where oneDNN's conv kernels outrun ``torch.mm`` (AMD Zen 5),
+the matmul alone is no peak and a step can exceed it (``/bf16mm`` > 1).
 
 FLOPs per step: ``torch.utils.flop_counter.FlopCounterMode`` over one step (convs and matmuls of
 forward and backward, 2 per multiply-add), plus the BLSTMs, which that counter counts as 0:
@@ -25,12 +27,13 @@ import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import counted_flops, fmt_rate, lstm_flops, matmul_peak, set_threads, time_calls  # noqa: E402
+from _common import conv_peak, counted_flops, fmt_rate, lstm_flops, matmul_peak, set_threads, time_calls  # noqa: E402
 
 import torch  # noqa: E402
 
 from ssaser.models import build_system, get_preset, system_loss  # noqa: E402
 from ssaser.models.crnn import CRNNEncoder  # noqa: E402
+from ssaser.runtime import memory_retained, reexec_with_retained_memory  # noqa: E402
 
 
 def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -122,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (peaks then measured on that GPU)")
     parser.add_argument("--n-emotions", type=int, default=4)
     parser.add_argument("--n-speakers", type=int, default=10)
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="glibc's malloc defaults (every big tensor a fresh mmap); default: restart with "
+                        "ssaser.runtime's tunables, as the training commands do")
     parser.add_argument("--profile", type=int, default=0, metavar="ROWS",
                         help="print the profiler's top ROWS ops of each case")
     args = parser.parse_args(argv)
@@ -130,9 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
         print(f"device={torch.cuda.get_device_name(args.device)}")
     print(f"threads={args.threads} batch={args.batch} nchw={args.nchw} compile={args.compile} "
+          f"malloc={'retained' if memory_retained() else 'system'} "
           f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; ratio = achieved / same-run matmul peak)")
     print(f"{'system':<11} {'preset':<6} {'prec':<5} {'seg/s':>7} {'s/step':>7} {'spread':>6} "
-          f"{'GFLOP/step':>10} {'GFLOP/s':>7} {'bf16pk':>7} {'fp32pk':>7} {'/bf16pk':>7} {'/fp32pk':>7}")
+          f"{'GFLOP/step':>10} {'GFLOP/s':>7} {'bf16mm':>7} {'bf16cv':>7} {'fp32pk':>7} "
+          f"{'/bf16pk':>7} {'/bf16mm':>7} {'/fp32pk':>7}")
     for preset in args.presets:
         for system in args.systems:
             flops = 0  # the same for every precision: counted once per model, on the first case
@@ -147,18 +155,24 @@ def main(argv: list[str] | None = None) -> int:
                         device=args.device)[0]
                     flops = counted_flops(eager) + 3 * lstm_flops(model, config.frames_after_pool, args.batch)
                 iters = args.iters * (10 if preset != "paper" else 1)
-                peak_bf16 = matmul_peak(torch.bfloat16, args.peak_size, device=args.device)
-                peak_fp32 = matmul_peak(torch.float32, args.peak_size, device=args.device)
+                # Peaks: the faster of torch's two matrix engines (square mm, large conv) per dtype.
+                mm_bf16 = matmul_peak(torch.bfloat16, args.peak_size, device=args.device)
+                conv_bf16 = conv_peak(torch.bfloat16, device=args.device)
+                peak_fp32 = max(matmul_peak(torch.float32, args.peak_size, device=args.device),
+                                conv_peak(torch.float32, device=args.device))
+                peak_bf16 = max(mm_bf16, conv_bf16)
                 timing = time_calls(step, args.warmup, iters)
                 rate = flops / timing.best
                 print(f"{system:<11} {preset:<6} {precision:<5} {args.batch / timing.best:7.2f} "
                       f"{timing.best:7.3f} {timing.spread:6.0%} {flops / 1e9:10.1f} {fmt_rate(rate)} "
-                      f"{fmt_rate(peak_bf16)} {fmt_rate(peak_fp32)} {rate / peak_bf16:7.2f} {rate / peak_fp32:7.2f}",
-                      flush=True)
+                      f"{fmt_rate(mm_bf16)} {fmt_rate(conv_bf16)} {fmt_rate(peak_fp32)} "
+                      f"{rate / peak_bf16:7.2f} {rate / mm_bf16:7.2f} {rate / peak_fp32:7.2f}", flush=True)
                 if args.profile:
                     profile_step(step, args.profile)
     return 0
 
 
 if __name__ == "__main__":
+    if "--system-malloc" not in sys.argv:
+        reexec_with_retained_memory()  # as the training commands do (glibc reads tunables at start)
     raise SystemExit(main())

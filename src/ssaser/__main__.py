@@ -1,5 +1,3 @@
-import sys
+from ssaser.cli.main import console
 
-from ssaser.cli.main import main
-
-sys.exit(main())
+console()

@@ -115,3 +115,15 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_manifest, feature
     ref_w = load_model_dir(tmp_path / "ref" / "model").state_dict()
     got_w = load_model_dir(out / "model").state_dict()
     assert all(torch.equal(ref_w[k], got_w[k]) for k in ref_w)
+
+
+
+def test_training_commands_restart_with_retained_memory_unless_told_not_to():
+    from ssaser.cli.main import build_parser, wants_retained_memory
+
+    for command in ("train", "cv", "demo"):
+        assert wants_retained_memory([command, "--manifest", "m.csv"])
+        assert not wants_retained_memory([command, "--manifest", "m.csv", "--system-malloc"])
+        if command != "demo":  # the flag is one of the training options argparse accepts
+            build_parser().parse_args([command, "--manifest", "m.csv", "--out", "o", "--system-malloc"])
+    assert not wants_retained_memory(["predict", "x.wav"]) and not wants_retained_memory([])

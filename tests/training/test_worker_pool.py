@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ssaser.runtime import is_glibc
 from ssaser.training.worker_pool import worker_pool
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from Linux /proc")
@@ -87,7 +88,7 @@ def test_workers_exit_by_themselves_when_their_parent_is_killed(tmp_path):
         parent.kill()
 
 
-def test_sigterm_to_cv_jobs_stops_its_workers_and_keeps_a_resumable_run(tiny_manifest, feature_cache, tmp_path):
+def test_sigterm_to_cv_jobs_stops_its_workers_and_reports_nothing_half_trained(tiny_manifest, feature_cache, tmp_path):
     out = tmp_path / "cv"
     cmd = [sys.executable, "-m", "ssaser", "cv", "--manifest", str(tiny_manifest), "--cache", str(feature_cache),
            "--out", str(out), "--preset", "tiny", "--epochs", "200", "--set", "batch_size=9", "--no-progress",
@@ -99,6 +100,9 @@ def test_sigterm_to_cv_jobs_stops_its_workers_and_keeps_a_resumable_run(tiny_man
         started = _wait_until(lambda: len(list(out.glob("acrnn/fold_*/checkpoints/last.ckpt"))) == 2, 120)
         workers = _children(proc.pid)
         assert started and proc.poll() is None, "the run ended before it could be stopped"
+        if is_glibc():  # the command restarted itself with ssaser.runtime's tunables; workers inherit them
+            for pid in (proc.pid, *workers):
+                assert b"glibc.malloc.tcache_count=0" in Path(f"/proc/{pid}/environ").read_bytes()
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
