@@ -100,7 +100,9 @@ def test_sigterm_to_cv_jobs_stops_its_workers_and_reports_nothing_half_trained(t
         started = _wait_until(lambda: len(list(out.glob("acrnn/fold_*/checkpoints/last.ckpt"))) == 2, 120)
         workers = _children(proc.pid)
         assert started and proc.poll() is None, "the run ended before it could be stopped"
-        if is_glibc():  # the command restarted itself with ssaser.runtime's tunables; workers inherit them
+        # The command restarted itself with ssaser.runtime's tunables and the workers inherited them
+        # (raw bytes: glibc cuts the value at its ':' in place as it parses it at start-up).
+        if is_glibc():
             for pid in (proc.pid, *workers):
                 assert b"glibc.malloc.tcache_count=0" in Path(f"/proc/{pid}/environ").read_bytes()
         proc.send_signal(signal.SIGTERM)
