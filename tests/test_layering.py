@@ -11,7 +11,7 @@ import ssaser
 PACKAGE = Path(ssaser.__file__).parent
 #: Rank of each subpackage along the pipeline; a module may import only equal or lower ranks.
 RANK = {
-    "errors": 0, "audio": 1, "features": 2, "data": 3, "models": 4,
+    "errors": 0, "runtime": 0, "audio": 1, "features": 2, "data": 3, "models": 4,
     "evaluation": 5, "training": 6, "inference": 6, "serve": 7, "cli": 8,
 }
 #: Same rank, still forbidden.
