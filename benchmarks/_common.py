@@ -15,12 +15,31 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import statistics  # noqa: E402
+import sys
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NoReturn
 
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from ssaser.runtime import memory_retained, reexec_with_retained_memory  # noqa: E402
+
+
+def run_as_training_does(main: Callable[[], int]) -> NoReturn:
+    """Run a benchmark's ``main`` under the malloc settings of the training commands.
+
+    Restarts the script with ``ssaser.runtime``'s glibc tunables first, unless its command line
+    says ``--system-malloc`` (then glibc's defaults, for the comparison).
+    """
+    if "--system-malloc" not in sys.argv:
+        reexec_with_retained_memory()
+    raise SystemExit(main())
+
+
+def malloc_label() -> str:
+    """``retained`` (ssaser's tunables are active in this process) or ``system``."""
+    return "retained" if memory_retained() else "system"
 
 
 def set_threads(threads: int) -> None:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import set_threads  # noqa: E402
+from _common import malloc_label, run_as_training_does, set_threads  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -36,7 +36,6 @@ from train_throughput import make_step  # noqa: E402
 from ssaser.training.config import TrainConfig  # noqa: E402
 from ssaser.training.data import SegmentSet  # noqa: E402
 from ssaser.training.fit import TrainerOptions, fit_system  # noqa: E402
-from ssaser.runtime import memory_retained, reexec_with_retained_memory  # noqa: E402
 from ssaser.training.module import SerLightningModule  # noqa: E402
 
 
@@ -116,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     pure += [pure_epoch(step, args.batches) for _ in range(args.pure_repeats)]
     kept = epochs[1:] or epochs
     print(f"{args.system} {args.preset} {'bf16' if args.bf16 else 'fp32'} threads={args.threads} "
-          f"batches/epoch={args.batches} batch={args.batch} malloc={'retained' if memory_retained() else 'system'}; target overhead <= 5%")
+          f"batches/epoch={args.batches} batch={args.batch} malloc={malloc_label()}; target overhead <= 5%")
     for i, clock in enumerate(("wall", "CPU")):
         p, e = [t[i] for t in pure], [t[i] for t in kept]
         print(f"{clock:>4} s: pure {', '.join(f'{t:.2f}' for t in p)} | lightning "
@@ -126,6 +125,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    if "--system-malloc" not in sys.argv:
-        reexec_with_retained_memory()  # as the training commands do (glibc reads tunables at start)
-    raise SystemExit(main())
+    run_as_training_does(main)

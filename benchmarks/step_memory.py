@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import set_threads  # noqa: E402
+from _common import malloc_label, run_as_training_does, set_threads  # noqa: E402
 
 from train_throughput import make_step  # noqa: E402
 
-from ssaser.runtime import memory_retained, reexec_with_retained_memory  # noqa: E402
 
 
 def resident_mb() -> int:
@@ -48,13 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         if i % max(1, args.steps // 12) == 0 or i == args.steps - 1:
             marks.append(f"{i + 1}:{resident_mb()}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
-    print(f"{args.system} {args.preset} malloc={'retained' if memory_retained() else 'system'} "
+    print(f"{args.system} {args.preset} malloc={malloc_label()} "
           f"{args.steps} steps in {time.perf_counter() - start:.1f} s; resident MB after step "
           f"{' '.join(marks)}; peak {peak} MB")
     return 0
 
 
 if __name__ == "__main__":
-    if "--system-malloc" not in sys.argv:
-        reexec_with_retained_memory()
-    raise SystemExit(main())
+    run_as_training_does(main)

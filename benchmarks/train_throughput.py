@@ -27,13 +27,13 @@ import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import conv_peak, counted_flops, fmt_rate, lstm_flops, matmul_peak, set_threads, time_calls  # noqa: E402
+from _common import (conv_peak, counted_flops, fmt_rate, lstm_flops, malloc_label, matmul_peak,  # noqa: E402
+                     run_as_training_does, set_threads, time_calls)
 
 import torch  # noqa: E402
 
 from ssaser.models import build_system, get_preset, system_loss  # noqa: E402
 from ssaser.models.crnn import CRNNEncoder  # noqa: E402
-from ssaser.runtime import memory_retained, reexec_with_retained_memory  # noqa: E402
 
 
 def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -136,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
         print(f"device={torch.cuda.get_device_name(args.device)}")
     print(f"threads={args.threads} batch={args.batch} nchw={args.nchw} compile={args.compile} "
-          f"malloc={'retained' if memory_retained() else 'system'} "
-          f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; ratio = achieved / same-run matmul peak)")
+          f"malloc={malloc_label()} "
+          f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; /bf16pk = achieved / the faster of the same-run mm and conv peaks)")
     print(f"{'system':<11} {'preset':<6} {'prec':<5} {'seg/s':>7} {'s/step':>7} {'spread':>6} "
           f"{'GFLOP/step':>10} {'GFLOP/s':>7} {'bf16mm':>7} {'bf16cv':>7} {'fp32pk':>7} "
           f"{'/bf16pk':>7} {'/bf16mm':>7} {'/fp32pk':>7}")
@@ -173,6 +173,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    if "--system-malloc" not in sys.argv:
-        reexec_with_retained_memory()  # as the training commands do (glibc reads tunables at start)
-    raise SystemExit(main())
+    run_as_training_does(main)
