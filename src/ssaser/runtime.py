@@ -4,8 +4,8 @@ glibc serves every block above its mmap threshold (at most 32 MiB by default) wi
 ``mmap`` and returns it to the kernel on ``free``. A training step allocates and frees
 activations of tens of MB per layer (a paper-size conv output at batch 40 is
 ``(40, 256, 150, 20)`` bf16, 61 MB), so every one of them is page-faulted in and zeroed by the
-kernel again, every step: a bf16 ``leaky_relu`` of that tensor took 38-45 ms on fresh memory and
-5-6 ms on memory malloc had kept (``benchmarks/README.md``). The tunables below make glibc keep
+kernel again, every step: a bf16 ``leaky_relu`` of that tensor took 28-45 ms on fresh memory and
+5-8 ms on memory malloc had kept (``benchmarks/README.md``). The tunables below make glibc keep
 it: big blocks come from its heap and the heap is never trimmed. The per-thread cache is off
 because it holds the small fragments that ``posix_memalign`` (torch's CPU allocator) splits off
 big blocks, so that freed blocks never merge and the heap grows step after step.
@@ -13,8 +13,8 @@ big blocks, so that freed blocks never merge and the heap grows step after step.
 glibc reads ``GLIBC_TUNABLES`` once, when a process starts: the ``ssaser`` training commands
 re-execute themselves with it (:func:`reexec_with_retained_memory`), their worker processes
 inherit it, and Python users set it before starting Python (:func:`retained_memory_env`).
-The price: the process keeps its peak footprint between steps (about 4.0 GB instead of
-0.9-3.0 GB for a paper-size SSA-CRNN-r step at batch 40).
+The price: the process keeps its peak footprint between steps (a paper-size SSA-CRNN-r at batch
+40: 4.3 GB, flat over 20 steps, instead of 0.9 GB between steps and 3.0 GB at the peak).
 """
 
 from __future__ import annotations
