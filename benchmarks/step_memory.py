@@ -25,7 +25,6 @@ from _common import malloc_label, run_as_training_does, set_threads  # noqa: E40
 from train_throughput import make_step  # noqa: E402
 
 
-
 def resident_mb() -> int:
     """Current resident set size in MB (Linux ``/proc/self/statm``)."""
     return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize() >> 20

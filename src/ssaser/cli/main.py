@@ -64,7 +64,8 @@ def console() -> None:
     """The ``ssaser`` console script and ``python -m ssaser``.
 
     A training command first restarts itself with :data:`ssaser.runtime.MALLOC_TUNABLES`
-    (glibc reads them only when a process starts): paper-size CPU training steps 1.15-1.35x faster (benchmarks/README.md).
+    (glibc reads them only when a process starts): paper-size CPU training steps 1.15-1.35x
+    faster (benchmarks/README.md).
     """
     argv = sys.argv[1:]
     if wants_retained_memory(argv):
