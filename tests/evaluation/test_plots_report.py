@@ -8,7 +8,7 @@ from matplotlib import image
 
 from ssaser.evaluation.metrics import classification_metrics, summarize_folds
 from ssaser.evaluation.plots import plot_attention, plot_confusion, plot_curves, plot_tsne
-from ssaser.evaluation.report import ordering_statement, render_report
+from ssaser.evaluation.report import ordering_statement, provenance_lines, render_report
 
 
 def _png_ok(path):
@@ -61,3 +61,16 @@ def test_partial_report_says_so():
     assert "**Partial**: 1 of 3 folds" in render_report(results)
     results["folds_completed"] = 3
     assert "Partial" not in render_report(results)
+
+
+def test_provenance_groups_folds_by_precision_and_machine():
+    acrnn, ssa = _model([0.5, 0.6, 0.7, 0.8]), _model([0.5, 0.6, 0.7, 0.8])
+    for fold in acrnn["folds"][2:] + ssa["folds"][3:]:  # resumed elsewhere; folds 0-1 predate the record
+        fold.update(precision="32-true", machine="zen3")
+    ssa["folds"][2].update(precision="bf16-mixed", machine="zen5")
+    lines = provenance_lines({"acrnn": acrnn, "ssa-crnn-r": ssa})
+    assert lines == [
+        "- precision `not recorded`, machine `not recorded`: ACRNN folds 0-1; SSA-CRNN-r folds 0-1",
+        "- precision `32-true`, machine `zen3`: ACRNN folds 2-3; SSA-CRNN-r fold 3",
+        "- precision `bf16-mixed`, machine `zen5`: SSA-CRNN-r fold 2",
+    ]

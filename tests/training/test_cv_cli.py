@@ -28,6 +28,7 @@ def test_cv_writes_results_report_and_figures_and_resumes(tiny_manifest, feature
         for fold in entry["folds"]:
             assert 0 <= fold["uar"] <= 1 and fold["epochs"] == 1
             assert sum(map(sum, fold["confusion"])) == fold["n"] == fold["split"]["val"]
+            assert fold["precision"] in ("bf16-mixed", "32-true") and "logical CPUs" in fold["machine"]
         uar = entry["summary"]["uar"]
         assert uar["mean"] == pytest.approx(sum(uar["values"]) / 2) and uar["ci95"] is not None
         assert (out / f"confusion_{model}.png").stat().st_size > 1000
@@ -36,6 +37,8 @@ def test_cv_writes_results_report_and_figures_and_resumes(tiny_manifest, feature
         assert (out / name).stat().st_size > 500
     report = (out / "report.md").read_text()
     assert "SSA-CRNN-r" in report and "**saw** the reported data" in report
+    precision = results["models"]["acrnn"]["folds"][0]["precision"]
+    assert f"- precision `{precision}`, machine `" in report and "ACRNN folds 0-1; SSA-CRNN-r folds 0-1" in report
 
     # An interruption after some folds: the rerun trains only what is missing.
     kept = out / "acrnn" / "fold_0" / "result.json"

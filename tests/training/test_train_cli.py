@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from ssaser.cli.main import main
 from ssaser.data.manifest import read_manifest
 from ssaser.features import FeatureCache, segment_features
 from ssaser.models.model_dir import load_model_dir
+from ssaser.training.fit import bf16_precision
 
 TINY = ["--preset", "tiny", "--set", "batch_size=9", "--no-progress", "--accelerator", "cpu"]
 
@@ -32,6 +34,12 @@ def test_train_writes_a_model_directory_that_reproduces_training_outputs(tiny_ma
     summary = json.loads((out / "train.json").read_text())
     assert [h["epoch"] for h in summary["history"]] == [0, 1]
     assert summary["val_utterances"] > 0 and 0 <= summary["val"]["uar"] <= 1
+    # The precision it really ran with: the packaged configs ask for bf16, which falls back to
+    # float32 on a CPU without bf16 kernels.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert summary["precision"] == bf16_precision("cpu") and summary["config"]["bf16"] is True
+    assert torch.__version__ in summary["machine"]
     assert (out / "checkpoints" / "last.ckpt").is_file()
     assert (out / "logs" / "csv" / "version_0" / "metrics.csv").is_file()
     assert list((out / "logs" / "tensorboard" / "version_0").glob("events.out.tfevents.*"))

@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from ssaser.training.checkpoint import atomic_write_json
     from ssaser.training.config import load_config
     from ssaser.training.experiment import build_fold_sets, load_corpus, to_ser_model, train_fold
+    from ssaser.training.provenance import provenance
 
     start = time.time()
     config = load_config(args.model, args.config, config_overrides(args))
@@ -117,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         "val": trained.metrics.get("val"),
         "history": trained.fit.history,
         "wall_seconds": round(time.time() - start, 1),
+        **provenance(trained.fit.precision),
     }
     model_dir = save_model_dir(out / "model", to_ser_model(trained, corpus, config),
                                {k: summary[k] for k in ("manifest", "config", "best_epoch", "epochs", "val")})

@@ -46,6 +46,35 @@ def ordering_statement(models: Mapping[str, Mapping]) -> str | None:
     )
 
 
+def _ranges(numbers: list[int]) -> str:
+    """``[0, 1, 2, 5]`` -> ``"0-2, 5"``."""
+    spans: list[list[int]] = []
+    for n in sorted(numbers):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def provenance_lines(models: Mapping[str, Mapping]) -> list[str]:
+    """One line per (precision, machine) the folds ran with, naming the folds of each system.
+
+    Folds written before ssaser recorded these (no ``precision``/``machine`` keys) are grouped
+    as "not recorded".
+    """
+    groups: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for name, entry in models.items():
+        for fold in entry["folds"]:
+            key = (fold.get("precision", "not recorded"), fold.get("machine", "not recorded"))
+            groups.setdefault(key, {}).setdefault(name, []).append(fold["fold"])
+    lines = []
+    for (precision, machine), members in groups.items():
+        where = "; ".join(f"{DISPLAY.get(m, m)} fold{'s' * (len(folds) > 1)} {_ranges(folds)}" for m, folds in members.items())
+        lines.append(f"- precision `{precision}`, machine `{machine}`: {where}")
+    return lines
+
+
 def render_report(results: Mapping) -> str:
     """Markdown text of the report for a ``results.json`` mapping (see ``ssaser.training.cv``)."""
     models = results["models"]
@@ -97,6 +126,7 @@ def render_report(results: Mapping) -> str:
     lines += ["## The paper's Table 1 (UAR %, for context; other corpora)", "",
               "| system | Att-HACK | IEMOCAP |", "|---|---|---|"]
     lines += [f"| {DISPLAY[m]} | {v['Att-HACK']} | {v['IEMOCAP']} |" for m, v in PAPER_TABLE1.items()]
+    lines += ["", "## How the folds ran", "", *provenance_lines(models)]
     run = results.get("run", {})
     if run:
         lines += ["", "## Run", ""]

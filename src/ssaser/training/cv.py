@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import platform
 import sys
 import time
 from contextlib import closing
 from pathlib import Path
 from typing import Mapping, Sequence
-
-import torch
 
 from ssaser.errors import SsaserError
 from ssaser.evaluation.metrics import summarize_folds
@@ -31,19 +27,7 @@ from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.experiment import CorpusData, load_corpus
 from ssaser.training.fit import TrainerOptions
 from ssaser.training.fold_task import FoldTask, run_parallel, run_task, task_sets
-
-
-def machine_description() -> str:
-    """One line naming the machine a run used (for results files)."""
-    cpu = platform.processor() or platform.machine()
-    try:  # Linux names the CPU model here; platform.processor() often says only "x86_64"
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
-    return (f"{platform.node()} ({platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs, "
-            f"torch {torch.__version__} with {torch.get_num_threads()} threads{gpu})")
+from ssaser.training.provenance import machine_description
 
 
 def _complete_prefix(done: Mapping[str, Mapping[int, dict]]) -> dict[str, list[dict]]:

@@ -70,6 +70,7 @@ class FitOutcome:
     best_epoch: int
     epochs: int
     is_global_zero: bool
+    precision: str = "32-true"  # what the Trainer ran with (bf16 falls back to 32-true without kernels)
 
 
 def bf16_precision(accelerator: str) -> str:
@@ -165,7 +166,8 @@ def fit_system(
         module.load_state_dict(state["state_dict"])
     scored = [h for h in history if h.get("val_uar") is not None]
     best_epoch = max(scored, key=lambda h: h["val_uar"])["epoch"] if scored else trainer.current_epoch - 1
-    return FitOutcome(module.cpu().eval(), history, int(best_epoch), int(trainer.current_epoch), trainer.is_global_zero)
+    return FitOutcome(module.cpu().eval(), history, int(best_epoch), int(trainer.current_epoch), trainer.is_global_zero,
+                      str(trainer.precision))
 
 
 @torch.no_grad()

@@ -21,6 +21,7 @@ from ssaser.training.checkpoint import atomic_write_json
 from ssaser.training.config import TrainConfig
 from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
 from ssaser.training.fit import TrainerOptions
+from ssaser.training.provenance import provenance
 from ssaser.training.worker_pool import worker_pool
 
 
@@ -63,6 +64,7 @@ def save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float) -> d
         "split": fold.to_dict(),
         "train_speakers": trained.sets.speakers,
         "seconds": round(seconds, 1),
+        **provenance(trained.fit.precision),
     }
     np.savez_compressed(
         fold_dir / "outputs.npz",
