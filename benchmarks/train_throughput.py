@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 import types
+from math import nan
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,6 +35,7 @@ import torch  # noqa: E402
 
 from ssaser.models import build_system, get_preset, system_loss  # noqa: E402
 from ssaser.models.crnn import CRNNEncoder  # noqa: E402
+from ssaser.training.fit import bf16_supported  # noqa: E402
 
 
 def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -135,6 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
         print(f"device={torch.cuda.get_device_name(args.device)}")
+    native_bf16 = bf16_supported("cuda" if args.device.startswith("cuda") else "cpu")
+    if not native_bf16 and "bf16" in args.precisions:
+        # Emulated bf16 (AVX2 alone) is tens of times slower than fp32: its cases and peaks would
+        # take hours and mean nothing; training falls back to fp32 on such hardware too.
+        print("no bf16 kernels on this hardware: bf16 cases and peaks skipped (ratios to fp32 only)")
+        args.precisions = [p for p in args.precisions if p != "bf16"]
     print(f"threads={args.threads} batch={args.batch} nchw={args.nchw} compile={args.compile} "
           f"malloc={malloc_label()} "
           f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; /bf16pk = achieved / the faster of the same-run mm and conv peaks)")
@@ -156,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                     flops = counted_flops(eager) + 3 * lstm_flops(model, config.frames_after_pool, args.batch)
                 iters = args.iters * (10 if preset != "paper" else 1)
                 # Peaks: the faster of torch's two matrix engines (square mm, large conv) per dtype.
-                mm_bf16 = matmul_peak(torch.bfloat16, args.peak_size, device=args.device)
-                conv_bf16 = conv_peak(torch.bfloat16, device=args.device)
+                mm_bf16 = matmul_peak(torch.bfloat16, args.peak_size, device=args.device) if native_bf16 else nan
+                conv_bf16 = conv_peak(torch.bfloat16, device=args.device) if native_bf16 else nan
                 peak_fp32 = max(matmul_peak(torch.float32, args.peak_size, device=args.device),
                                 conv_peak(torch.float32, device=args.device))
                 peak_bf16 = max(mm_bf16, conv_bf16)
