@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from matplotlib import image
 
 from ssaser.evaluation.metrics import classification_metrics, summarize_folds

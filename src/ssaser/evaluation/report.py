@@ -93,7 +93,7 @@ def render_report(results: Mapping) -> str:
            if results.get("selection_saw_reported_data") else "never saw the reported data."),
         f"- Preset: `{results.get('preset')}`; utterances: {corpus.get('utterances')}, "
         f"speakers: {corpus.get('speakers')}, emotions: {', '.join(corpus.get('emotions', []))}",
-        f"- Metrics at utterance level (mean of segment posteriors); UAR = balanced accuracy.",
+        "- Metrics at utterance level (mean of segment posteriors); UAR = balanced accuracy.",
         "",
         "| system | UAR % | WA % | macro-F1 % | folds | best epoch (0-based, mean) | epochs run (mean) |",
         "|---|---|---|---|---|---|---|",
