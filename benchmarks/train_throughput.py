@@ -35,7 +35,7 @@ import torch  # noqa: E402
 
 from ssaser.models import build_system, get_preset, system_loss  # noqa: E402
 from ssaser.models.crnn import CRNNEncoder  # noqa: E402
-from ssaser.training.fit import bf16_supported  # noqa: E402
+from ssaser.runtime import bf16_supported  # noqa: E402
 
 
 def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -47,7 +47,7 @@ def _nchw_encoder_forward(self, x: torch.Tensor) -> torch.Tensor:
 
 
 def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int, n_speakers: int,
-              nchw: bool = False, compile: bool = False, device: str = "cpu"):
+              nchw: bool = False, compile: bool = False, device: str = "cpu", cuda_graph: bool = False):
     """One training step of ``system`` on a fixed random batch, as a closure.
 
     Parameters
@@ -66,6 +66,10 @@ def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int,
     device : str
         ``"cpu"`` or ``"cuda"``; on CUDA the step ends with a synchronisation so that a
         timer around it measures the GPU work.
+    cuda_graph : bool
+        Capture the whole step (forward, loss, backward, NAdam with ``capturable=True``) in one
+        ``torch.cuda.CUDAGraph`` after three warm-up steps on a side stream, and replay it: one
+        launch per step instead of hundreds, for steps too short to fill the GPU.
 
     Returns
     -------
@@ -76,7 +80,10 @@ def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int,
     config = get_preset(preset)
     model = build_system(system, config, n_emotions, n_speakers).train().to(device)
     # foreach: one fused launch per parameter group instead of one per tensor (matters on a GPU)
-    optimizer = torch.optim.NAdam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), foreach=True)
+    if cuda_graph and torch.device(device).type != "cuda":
+        raise SystemExit("--cuda-graph needs --device cuda")
+    optimizer = torch.optim.NAdam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), foreach=True,
+                                  capturable=cuda_graph)
     features = torch.randn(batch, config.in_channels, config.segment_frames, config.n_mels, device=device)
     if nchw:
         for module in model.modules():
@@ -87,13 +94,34 @@ def make_step(system: str, preset: str, bf16: bool, batch: int, n_emotions: int,
     device_type = torch.device(device).type
     forward = torch.compile(model) if compile else model
 
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16):
+    def body() -> None:
+        # The autocast cache must be off under graph capture (its casts would outlive the graph).
+        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16, cache_enabled=not cuda_graph):
             loss = system_loss(forward(features), emotion, speaker, config.lambda_speaker)
         loss.backward()
         optimizer.step()
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        body()
         if device_type == "cuda":
+            torch.cuda.synchronize()
+
+    if cuda_graph:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):  # warm-up off the default stream, as capture requires
+            for _ in range(3):
+                optimizer.zero_grad(set_to_none=True)
+                body()
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        optimizer.zero_grad(set_to_none=True)  # backward then allocates .grad from the graph's pool
+        with torch.cuda.graph(graph):
+            body()
+
+        def step() -> None:  # noqa: F811 - the graphed step replaces the eager one
+            graph.replay()
             torch.cuda.synchronize()
 
     return step, model, config
@@ -125,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the convs on NCHW tensors, as the encoder did before commit 029a775")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (inductor)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (peaks then measured on that GPU)")
+    parser.add_argument("--cuda-graph", action="store_true",
+                        help="replay the whole step as one captured CUDA graph (with --device cuda)")
     parser.add_argument("--n-emotions", type=int, default=4)
     parser.add_argument("--n-speakers", type=int, default=10)
     parser.add_argument("--system-malloc", action="store_true",
@@ -133,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, default=0, metavar="ROWS",
                         help="print the profiler's top ROWS ops of each case")
     args = parser.parse_args(argv)
+    if args.cuda_graph and not args.device.startswith("cuda"):
+        parser.error("--cuda-graph needs --device cuda")
     set_threads(args.threads)
     if args.device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
@@ -144,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no bf16 kernels on this hardware: bf16 cases and peaks skipped (ratios to fp32 only)")
         args.precisions = [p for p in args.precisions if p != "bf16"]
     print(f"threads={args.threads} batch={args.batch} nchw={args.nchw} compile={args.compile} "
+          f"cuda_graph={args.cuda_graph} "
           f"malloc={malloc_label()} "
           f"(FLOP: FlopCounterMode fwd+bwd + BLSTM analytic x3; /bf16pk = achieved / the faster of the same-run mm and conv peaks)")
     print(f"{'system':<11} {'preset':<6} {'prec':<5} {'seg/s':>7} {'s/step':>7} {'spread':>6} "
@@ -155,10 +188,11 @@ def main(argv: list[str] | None = None) -> int:
             for precision in args.precisions:
                 bf16 = precision == "bf16"
                 step, model, config = make_step(system, preset, bf16, args.batch, args.n_emotions,
-                                                args.n_speakers, args.nchw, args.compile, args.device)
+                                                args.n_speakers, args.nchw, args.compile, args.device,
+                                                args.cuda_graph)
                 step()  # first call: oneDNN primitive creation, optimizer state, compilation
-                if not flops:  # counted on the eager model (the counter does not see compiled kernels)
-                    eager = step if not args.compile else make_step(
+                if not flops:  # counted on the eager model (the counter sees no compiled or graphed kernels)
+                    eager = step if not (args.compile or args.cuda_graph) else make_step(
                         system, preset, bf16, args.batch, args.n_emotions, args.n_speakers, args.nchw,
                         device=args.device)[0]
                     flops = counted_flops(eager) + 3 * lstm_flops(model, config.frames_after_pool, args.batch)

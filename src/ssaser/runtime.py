@@ -1,4 +1,7 @@
-"""Process-wide settings that make CPU training fast: how glibc's malloc keeps memory.
+"""What the hardware offers and process-wide settings that make CPU training fast.
+
+:func:`bf16_supported` says whether bf16 autocast would run on real bf16 kernels. The rest is
+about how glibc's malloc keeps memory.
 
 glibc serves every block above its mmap threshold (at most 32 MiB by default) with a fresh
 ``mmap`` and returns it to the kernel on ``free``. A training step allocates and frees
@@ -76,3 +79,16 @@ def reexec_with_retained_memory(argv: Sequence[str] | None = None) -> None:
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     os.execve(sys.executable, argv, retained_memory_env(os.environ))
+
+
+def bf16_supported(accelerator: str = "cpu") -> bool:
+    """Whether the hardware behind ``accelerator`` has bf16 kernels.
+
+    A CPU needs AVX512-BF16 or AMX: with AVX2 alone torch emulates bf16, and a bf16 matmul ran
+    58x slower than the fp32 one (0.9 vs 52.8 GFLOP/s, one thread of an AMD EPYC Zen 3).
+    """
+    import torch  # here: the CLI calls this module before torch is worth loading
+
+    if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())

@@ -17,7 +17,7 @@ from ssaser.cli.main import main
 from ssaser.data.manifest import read_manifest
 from ssaser.features import FeatureCache, segment_features
 from ssaser.models.model_dir import load_model_dir
-from ssaser.training.fit import bf16_supported
+from ssaser.runtime import bf16_supported
 
 TINY = ["--preset", "tiny", "--set", "batch_size=9", "--no-progress", "--accelerator", "cpu"]
 

@@ -21,6 +21,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from ssaser.errors import SsaserError
+from ssaser.runtime import bf16_supported
 from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics
 from ssaser.training.checkpoint import AtomicCheckpointIO
 from ssaser.training.config import TrainConfig
@@ -71,17 +72,6 @@ class FitOutcome:
     epochs: int
     is_global_zero: bool
     precision: str = "32-true"  # what the Trainer ran with (bf16 falls back to 32-true without kernels)
-
-
-def bf16_supported(accelerator: str = "cpu") -> bool:
-    """Whether the hardware behind ``accelerator`` has bf16 kernels.
-
-    A CPU needs AVX512-BF16 or AMX: with AVX2 alone torch emulates bf16, and a bf16 matmul ran
-    58x slower than the fp32 one (0.9 vs 52.8 GFLOP/s, one thread of an AMD EPYC Zen 3).
-    """
-    if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
 def bf16_precision(accelerator: str) -> str:
