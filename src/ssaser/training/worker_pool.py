@@ -69,7 +69,6 @@ def worker_pool(jobs: int, initializer: Callable[..., None] | None = None,
     try:
         yield pool
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
         workers = [p for p in multiprocessing.active_children() if p not in before]
         if workers:
             print(f"stopping {len(workers)} worker process(es); finished work is kept", file=sys.stderr, flush=True)
@@ -77,6 +76,11 @@ def worker_pool(jobs: int, initializer: Callable[..., None] | None = None,
             process.kill()
         for process in workers:
             process.join(10)
+        # With its workers dead the pool's manager thread finds it broken and winds down at once;
+        # waiting for it here, not at interpreter exit, avoids CPython 3.11's race between that
+        # thread closing its wake-up pipe and the exit hook writing to it ("OSError: [Errno 9]
+        # Bad file descriptor" printed after "ssaser cv: interrupted").
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
 
