@@ -26,7 +26,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import set_threads, time_calls  # noqa: E402
 
-
 from ssaser.inference.backends import OnnxBackend, TorchBackend  # noqa: E402
 from ssaser.inference.graph import build_graph  # noqa: E402
 from ssaser.inference.onnx_export import export_onnx  # noqa: E402

@@ -70,7 +70,8 @@ def provenance_lines(models: Mapping[str, Mapping]) -> list[str]:
             groups.setdefault(key, {}).setdefault(name, []).append(fold["fold"])
     lines = []
     for (precision, machine), members in groups.items():
-        where = "; ".join(f"{DISPLAY.get(m, m)} fold{'s' * (len(folds) > 1)} {_ranges(folds)}" for m, folds in members.items())
+        where = "; ".join(f"{DISPLAY.get(m, m)} fold{'s' * (len(folds) > 1)} {_ranges(folds)}"
+                          for m, folds in members.items())
         lines.append(f"- precision `{precision}`, machine `{machine}`: {where}")
     return lines
 

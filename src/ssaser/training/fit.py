@@ -21,8 +21,8 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from ssaser.errors import SsaserError
-from ssaser.runtime import bf16_supported
 from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics
+from ssaser.runtime import bf16_supported
 from ssaser.training.checkpoint import AtomicCheckpointIO
 from ssaser.training.config import TrainConfig
 from ssaser.training.data import SegmentDataModule, SegmentSet, eval_loader
@@ -71,7 +71,7 @@ class FitOutcome:
     best_epoch: int
     epochs: int
     is_global_zero: bool
-    precision: str = "32-true"  # what the Trainer ran with (bf16 falls back to 32-true without kernels)
+    precision: str  # what the Trainer ran with (bf16 falls back to "32-true" without kernels)
 
 
 def bf16_precision(accelerator: str) -> str:
