@@ -9,7 +9,13 @@ import pytest
 from scipy import stats
 from sklearn.metrics import recall_score
 
-from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics, mean_ci, summarize_folds
+from ssaser.evaluation.metrics import (
+    aggregate_utterances,
+    classification_metrics,
+    mean_ci,
+    paired_difference,
+    summarize_folds,
+)
 
 
 def test_uar_is_mean_of_per_class_recalls_and_differs_from_wa():
@@ -70,3 +76,29 @@ def test_summarize_folds_sums_confusions():
     assert s["uar"]["mean"] == pytest.approx(0.75)
     assert s["confusion"] == [[1, 1], [0, 2]]
     assert summarize_folds(folds[:1])["uar"]["ci95"] is None
+
+
+def test_paired_difference_removes_the_folds_own_spread():
+    rng = np.random.default_rng(0)
+    baseline = rng.uniform(0.3, 0.9, 12)  # folds of very different difficulty
+    candidate = baseline + 0.03 + rng.normal(0, 0.01, 12)
+    d = paired_difference(baseline, candidate)
+    # Unpaired, the two systems' intervals overlap; paired, the gain is clear.
+    assert mean_ci(baseline)[1] > 0.05 and mean_ci(candidate)[1] > 0.05
+    assert d["mean"] - d["ci95"] > 0
+    lo, hi = stats.ttest_rel(candidate, baseline).confidence_interval(0.95)
+    assert d["mean"] == pytest.approx(np.mean(candidate - baseline))
+    assert d["ci95"] == pytest.approx((hi - lo) / 2)
+    assert d["wilcoxon_p"] == pytest.approx(stats.wilcoxon(candidate - baseline).pvalue)
+    assert (d["better"], d["worse"], d["tied"]) == (12, 0, 0)
+
+
+def test_paired_difference_counts_ties_despite_float_noise():
+    d = paired_difference([0.1 + 0.2, 0.5, 0.5, 0.7], [0.3, 0.6, 0.4, 0.9])
+    assert (d["better"], d["worse"], d["tied"]) == (2, 1, 1)
+    assert d["wilcoxon_p"] == pytest.approx(stats.wilcoxon([0.1, -0.1, 0.2]).pvalue)
+    assert paired_difference([0.5, 0.6], [0.5, 0.6])["wilcoxon_p"] == 1.0
+    single = paired_difference([0.5], [0.7])
+    assert single["ci95"] is None and single["wilcoxon_p"] is None and single["better"] == 1
+    with pytest.raises(ValueError, match="one value per fold"):
+        paired_difference([0.5, 0.6], [0.5])

@@ -6,8 +6,18 @@ import numpy as np
 from matplotlib import image
 
 from ssaser.evaluation.metrics import classification_metrics, summarize_folds
-from ssaser.evaluation.plots import plot_attention, plot_confusion, plot_curves, plot_tsne
-from ssaser.evaluation.report import ordering_statement, provenance_lines, render_report
+from ssaser.evaluation.plots import (
+    plot_attention,
+    plot_confusion,
+    plot_curves,
+    plot_tsne,
+)
+from ssaser.evaluation.report import (
+    ordering_statement,
+    paired_lines,
+    provenance_lines,
+    render_report,
+)
 
 
 def _png_ok(path):
@@ -52,6 +62,22 @@ def test_report_table_and_ordering():
     statement = ordering_statement(results["models"])
     assert "ACRNN < SSA-CRNN-r holds" in statement and "ACRNN 65.00%" in statement
     assert ordering_statement({"acrnn": _model([0.5])}) is None
+
+
+def test_paired_differences_use_the_folds_both_systems_ran():
+    models = {"acrnn": _model([0.2, 0.4, 0.6]), "acrnn-r": _model([0.4, 0.4, 0.8]),
+              "ssa-crnn-r": _model([0.6, 0.2])}
+    lines = paired_lines(models)
+    assert lines[0] == "## Paired differences (UAR, same folds)"
+    rows = {line.split(" | ")[0]: line for line in lines if line.startswith("| ") and "−" in line}
+    # ACRNN-r vs ACRNN: UARs 0.6/0.7/0.8 vs 0.7/0.7/0.9 -> +10, 0, +10 points
+    assert rows["| ACRNN-r − ACRNN"].endswith("| +6.67 | [-7.68, +21.01] | 2 / 0 / 1 | 0.5 | 3 |")  # exact: 2 * (1/2)^2
+    # SSA-CRNN-r ran two folds: compared on those two only
+    assert rows["| SSA-CRNN-r − ACRNN-r"].endswith("| 1 / 1 / 0 | 1 | 2 |")
+    assert "Paired differences" in render_report({"protocol": "loso", "folds": 3, "corpus": {},
+                                                  "models": models})
+    assert paired_lines({"acrnn": _model([0.5, 0.6])}) == []
+    assert paired_lines({"acrnn": _model([0.5]), "acrnn-r": _model([0.6])}) == []
 
 
 def test_partial_report_says_so():

@@ -8,7 +8,8 @@ from ssaser.evaluation.metrics import (
     aggregate_utterances,
     classification_metrics,
     mean_ci,
+    paired_difference,
     summarize_folds,
 )
 
-__all__ = ["aggregate_utterances", "classification_metrics", "mean_ci", "summarize_folds"]
+__all__ = ["aggregate_utterances", "classification_metrics", "mean_ci", "paired_difference", "summarize_folds"]

@@ -132,3 +132,49 @@ def summarize_folds(fold_metrics: Sequence[dict], keys: Sequence[str] = ("uar", 
         summary[key] = {"mean": mean, "ci95": None if math.isnan(half) else half, "values": values}
     summary["confusion"] = np.sum([np.asarray(m["confusion"]) for m in fold_metrics], axis=0).tolist()
     return summary
+
+
+def paired_difference(baseline: Sequence[float], candidate: Sequence[float], confidence: float = 0.95) -> dict:
+    """How ``candidate`` differs from ``baseline`` on the same folds (paired, fold by fold).
+
+    Systems evaluated on the same folds share each fold's difficulty (which speaker is held out,
+    which utterances are tested); that spread dominates the per-system intervals, and pairing
+    removes it.
+
+    Parameters
+    ----------
+    baseline, candidate : sequence of float
+        One value per fold, the same folds in the same order, e.g. UAR in [0, 1].
+    confidence : float
+        Coverage of the interval of the mean difference.
+
+    Returns
+    -------
+    dict
+        ``mean`` and ``ci95`` (half-width, Student's t; None for one fold) of ``candidate -
+        baseline``; ``better``, ``worse``, ``tied``: fold counts; ``wilcoxon_p``: two-sided
+        Wilcoxon signed-rank p-value (tied folds dropped; 1.0 when every fold is tied, None for
+        one fold).
+    """
+    a = np.asarray(baseline, dtype=np.float64)
+    b = np.asarray(candidate, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"need one value per fold for both systems, got shapes {a.shape} and {b.shape}")
+    diff = b - a
+    # UARs of small folds repeat exactly; float noise from averaging must not break a tie.
+    diff[np.isclose(diff, 0.0, atol=1e-9)] = 0.0
+    mean, half = mean_ci(diff, confidence)
+    if diff.size < 2:
+        p = None
+    elif not diff.any():
+        p = 1.0
+    else:
+        p = float(stats.wilcoxon(diff, zero_method="wilcox", alternative="two-sided").pvalue)
+    return {
+        "mean": mean,
+        "ci95": None if math.isnan(half) else half,
+        "better": int((diff > 0).sum()),
+        "worse": int((diff < 0).sum()),
+        "tied": int((diff == 0).sum()),
+        "wilcoxon_p": p,
+    }

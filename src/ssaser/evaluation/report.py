@@ -5,8 +5,11 @@ It is written from ``results.json`` alone, so a report can be rebuilt from saved
 
 from __future__ import annotations
 
+from itertools import combinations
 from pathlib import Path
 from typing import Mapping
+
+from ssaser.evaluation.metrics import paired_difference
 
 #: The paper's Table 1 (UAR %, mean +- 95% CI over 10 folds, speaker-dependent), for context.
 PAPER_TABLE1 = {
@@ -76,6 +79,32 @@ def provenance_lines(models: Mapping[str, Mapping]) -> list[str]:
     return lines
 
 
+def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
+    """A table of UAR differences between each two systems on the folds both ran.
+
+    Empty when fewer than two systems share two or more folds.
+    """
+    rows = []
+    for base, cand in combinations(models, 2):
+        base_uar = {f["fold"]: f["uar"] for f in models[base]["folds"]}
+        shared = [f for f in models[cand]["folds"] if f["fold"] in base_uar]
+        if len(shared) < 2:
+            continue
+        d = paired_difference([base_uar[f["fold"]] for f in shared], [f["uar"] for f in shared])
+        ci = f"[{100 * (d['mean'] - d['ci95']):+.2f}, {100 * (d['mean'] + d['ci95']):+.2f}]"
+        rows.append(f"| {DISPLAY.get(cand, cand)} − {DISPLAY.get(base, base)} | {100 * d['mean']:+.2f} | {ci} "
+                    f"| {d['better']} / {d['worse']} / {d['tied']} | {d['wilcoxon_p']:.3g} | {len(shared)} |")
+    if not rows:
+        return []
+    return ["## Paired differences (UAR, same folds)", "",
+            "| difference | mean (points) | 95% CI | folds better / worse / tied | Wilcoxon p | folds |",
+            "|---|---|---|---|---|---|", *rows, "",
+            "Each fold is one pair: the fold's own difficulty (which speaker or utterances are held out) "
+            "cancels, so these intervals are narrower than the per-system ones above. A CI that excludes 0 "
+            "is a difference these folds support; the p-values are not corrected for the several comparisons.",
+            ""]
+
+
 def render_report(results: Mapping) -> str:
     """Markdown text of the report for a ``results.json`` mapping (see ``ssaser.training.cv``)."""
     models = results["models"]
@@ -110,14 +139,15 @@ def render_report(results: Mapping) -> str:
         )
     lines += ["", "Values are mean ± half-width of the 95% confidence interval (Student's t over folds)."]
     statement = ordering_statement(models)
+    paired = paired_lines(models)
     if statement:
-        lines += ["", statement]
+        lines += ["", statement + (" The paired differences below compare them fold by fold." if paired else "")]
     lines += ["", "## Per fold (UAR %)", "", "| system | " + " | ".join(
         str(f["fold"]) for f in next(iter(models.values()))["folds"]) + " |"]
     lines.append("|---|" + "---|" * len(next(iter(models.values()))["folds"]))
     for name, entry in models.items():
         lines.append(f"| {DISPLAY.get(name, name)} | " + " | ".join(f"{100 * f['uar']:.1f}" for f in entry["folds"]) + " |")
-    lines += ["", "## Figures", ""]
+    lines += ["", *paired, "## Figures", ""]
     for name in models:
         lines.append(f"- Confusion matrix (row-normalised, summed over folds), {DISPLAY.get(name, name)}: "
                      f"![confusion_{name}](confusion_{name}.png)")
