@@ -13,6 +13,7 @@ from ssaser.evaluation.metrics import (
     aggregate_utterances,
     classification_metrics,
     mean_ci,
+    paired_comparisons,
     paired_difference,
     summarize_folds,
 )
@@ -102,3 +103,13 @@ def test_paired_difference_counts_ties_despite_float_noise():
     assert single["ci95"] is None and single["wilcoxon_p"] is None and single["better"] == 1
     with pytest.raises(ValueError, match="one value per fold"):
         paired_difference([0.5, 0.6], [0.5])
+
+
+def test_paired_comparisons_pair_the_shared_folds():
+    def system(uars, first=0):
+        return {"folds": [{"fold": first + k, "uar": u} for k, u in enumerate(uars)]}
+
+    models = {"a": system([0.5, 0.6, 0.7]), "b": system([0.6, 0.8], first=1), "c": system([0.9])}
+    [pair] = paired_comparisons(models)  # c shares one fold only: no comparison
+    assert (pair["baseline"], pair["candidate"], pair["folds"]) == ("a", "b", [1, 2])
+    assert pair["mean"] == pytest.approx(0.05) and (pair["better"], pair["worse"]) == (1, 0)

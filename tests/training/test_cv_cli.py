@@ -33,10 +33,15 @@ def test_cv_writes_results_report_and_figures_and_resumes(tiny_manifest, feature
         assert uar["mean"] == pytest.approx(sum(uar["values"]) / 2) and uar["ci95"] is not None
         assert (out / f"confusion_{model}.png").stat().st_size > 1000
         assert (out / f"tsne_{model}.png").stat().st_size > 1000
+    [paired] = results["paired"]
+    assert (paired["baseline"], paired["candidate"], paired["folds"]) == ("acrnn", "ssa-crnn-r", [0, 1])
+    diffs = [b["uar"] - a["uar"] for a, b in zip(*(results["models"][m]["folds"] for m in ("acrnn", "ssa-crnn-r")))]
+    assert paired["mean"] == pytest.approx(sum(diffs) / 2)
     for name in ("attention.png", "curves.png", "report.md"):
         assert (out / name).stat().st_size > 500
     report = (out / "report.md").read_text()
     assert "SSA-CRNN-r" in report and "**saw** the reported data" in report
+    assert "| SSA-CRNN-r − ACRNN | " in report
     precision = results["models"]["acrnn"]["folds"][0]["precision"]
     assert f"- precision `{precision}`, machine `" in report and "ACRNN folds 0-1; SSA-CRNN-r folds 0-1" in report
 

@@ -8,8 +8,9 @@ from ssaser.evaluation.metrics import (
     aggregate_utterances,
     classification_metrics,
     mean_ci,
+    paired_comparisons,
     paired_difference,
     summarize_folds,
 )
 
-__all__ = ["aggregate_utterances", "classification_metrics", "mean_ci", "paired_difference", "summarize_folds"]
+__all__ = ["aggregate_utterances", "classification_metrics", "mean_ci", "paired_comparisons", "paired_difference", "summarize_folds"]

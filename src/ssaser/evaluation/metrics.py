@@ -8,7 +8,8 @@ utterances, whose posterior is the mean of their segments' posteriors (paper, se
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from itertools import combinations
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import stats
@@ -178,3 +179,30 @@ def paired_difference(baseline: Sequence[float], candidate: Sequence[float], con
         "tied": int((diff == 0).sum()),
         "wilcoxon_p": p,
     }
+
+
+def paired_comparisons(models: Mapping[str, Mapping], key: str = "uar") -> list[dict]:
+    """:func:`paired_difference` of ``key`` for each two systems, on the folds both ran.
+
+    Parameters
+    ----------
+    models : mapping
+        ``{system: {"folds": [{"fold": int, key: float, ...}, ...]}}`` as in ``results.json``.
+
+    Returns
+    -------
+    list of dict
+        One per pair sharing two folds or more, in the systems' order (``candidate`` after
+        ``baseline``): ``baseline``, ``candidate``, ``metric``, ``folds`` and the
+        :func:`paired_difference` keys (of ``candidate - baseline``).
+    """
+    pairs = []
+    for base, cand in combinations(models, 2):
+        base_values = {f["fold"]: f[key] for f in models[base]["folds"]}
+        shared = [f for f in models[cand]["folds"] if f["fold"] in base_values]
+        if len(shared) < 2:
+            continue
+        diff = paired_difference([base_values[f["fold"]] for f in shared], [f[key] for f in shared])
+        pairs.append({"baseline": base, "candidate": cand, "metric": key,
+                      "folds": [f["fold"] for f in shared], **diff})
+    return pairs

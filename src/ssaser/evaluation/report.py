@@ -5,11 +5,10 @@ It is written from ``results.json`` alone, so a report can be rebuilt from saved
 
 from __future__ import annotations
 
-from itertools import combinations
 from pathlib import Path
 from typing import Mapping
 
-from ssaser.evaluation.metrics import paired_difference
+from ssaser.evaluation.metrics import paired_comparisons
 
 #: The paper's Table 1 (UAR %, mean +- 95% CI over 10 folds, speaker-dependent), for context.
 PAPER_TABLE1 = {
@@ -85,15 +84,11 @@ def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
     Empty when fewer than two systems share two or more folds.
     """
     rows = []
-    for base, cand in combinations(models, 2):
-        base_uar = {f["fold"]: f["uar"] for f in models[base]["folds"]}
-        shared = [f for f in models[cand]["folds"] if f["fold"] in base_uar]
-        if len(shared) < 2:
-            continue
-        d = paired_difference([base_uar[f["fold"]] for f in shared], [f["uar"] for f in shared])
+    for d in paired_comparisons(models):
+        base, cand = d["baseline"], d["candidate"]
         ci = f"[{100 * (d['mean'] - d['ci95']):+.2f}, {100 * (d['mean'] + d['ci95']):+.2f}]"
         rows.append(f"| {DISPLAY.get(cand, cand)} − {DISPLAY.get(base, base)} | {100 * d['mean']:+.2f} | {ci} "
-                    f"| {d['better']} / {d['worse']} / {d['tied']} | {d['wilcoxon_p']:.3g} | {len(shared)} |")
+                    f"| {d['better']} / {d['worse']} / {d['tied']} | {d['wilcoxon_p']:.3g} | {len(d['folds'])} |")
     if not rows:
         return []
     return ["## Paired differences (UAR, same folds)", "",

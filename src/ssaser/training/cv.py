@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ssaser.errors import SsaserError
-from ssaser.evaluation.metrics import summarize_folds
+from ssaser.evaluation.metrics import paired_comparisons, summarize_folds
 from ssaser.evaluation.outputs import write_outputs
 from ssaser.evaluation.report import write_report
 from ssaser.models import get_preset
@@ -54,6 +54,7 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
                      preset: str, reported: str, command: str | None, start: float) -> dict:
     """The ``results.json`` mapping of the folds finished so far (``folds_completed``)."""
     done = min(len(e) for e in entries.values())
+    models = {m: {"folds": e[:done], "summary": summarize_folds(e[:done])} for m, e in entries.items()}
     return {
         "corpus": {"name": corpus.name, "manifest": signature["manifest"], "utterances": len(corpus.df),
                    "speakers": int(corpus.df["speaker"].nunique()), "emotions": corpus.emotions},
@@ -67,7 +68,9 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
         # The resolved network sizes and options (defaults included), as the runs used them.
         "model_configs": {m: get_preset(c["preset"], **c["model_options"]).to_dict()
                           for m, c in signature["configs"].items()},
-        "models": {m: {"folds": e[:done], "summary": summarize_folds(e[:done])} for m, e in entries.items()},
+        "models": models,
+        # UAR of each two systems compared fold by fold (ssaser.evaluation.paired_comparisons).
+        "paired": paired_comparisons(models),
         "run": {
             "command": command or " ".join(sys.argv),
             "machine": machine_description(),
