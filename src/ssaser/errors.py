@@ -30,9 +30,17 @@ class AudioError(SsaserError):
         super().__init__(f"{self.source}: {cause}")
 
 
+class AudioLimitError(AudioError):
+    """Audio that is readable but longer than the caller accepts (the service answers 413)."""
+
+
 class ManifestError(SsaserError):
     """A manifest (CSV) or a corpus tree that does not hold what it must."""
 
 
 class ModelFileError(SsaserError):
     """A model directory that is missing, incomplete or of an unknown format."""
+
+
+class SsaserWarning(UserWarning):
+    """Something a user should know that does not stop the work (the CLI prints it as one line)."""

@@ -87,7 +87,7 @@ def test_cv_max_folds_runs_the_first_folds_and_a_rerun_completes_them(tiny_manif
     log = capsys.readouterr().out
     assert "fold 1/3" not in log and "fold 2/3" in log and "fold 3/3" in log
     assert json.loads((out / "results.json").read_text())["folds_completed"] == 3
-    assert _cv(tiny_manifest, feature_cache, out, *args, "--max-folds", "0") == 1
+    assert _cv(tiny_manifest, feature_cache, out, *args, "--max-folds", "0") == 2  # refused by the parser
 
 
 def test_cv_jobs_trains_folds_in_parallel_processes_with_the_same_results(tiny_manifest, feature_cache, tmp_path,
@@ -112,7 +112,7 @@ def test_cv_jobs_trains_folds_in_parallel_processes_with_the_same_results(tiny_m
         assert [f["confusion"] for f in a] == [f["confusion"] for f in b]
         assert [f["history"][-1]["train_loss"] for f in a] == pytest.approx([f["history"][-1]["train_loss"] for f in b])
     assert (tmp_path / "parallel" / "report.md").is_file() and (tmp_path / "parallel" / "curves.png").is_file()
-    assert _cv(tiny_manifest, feature_cache, tmp_path / "bad", *args, "--jobs", "0") == 1
+    assert _cv(tiny_manifest, feature_cache, tmp_path / "bad", *args, "--jobs", "0") == 2  # refused by the parser
 
 
 def test_cv_jobs_reports_a_worker_error_as_one_line(tiny_manifest, feature_cache, tmp_path, capsys):

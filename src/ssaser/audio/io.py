@@ -7,18 +7,22 @@ full scale by a fraction of a percent; float files may hold values past 1).
 
 from __future__ import annotations
 
+import errno
 import io
+import math
 import os
 import re
+import stat
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO, Iterator, Sequence, Union
 
 import numpy as np
 import soundfile as sf
 import soxr
 
-from ssaser.errors import AudioError
+from ssaser.errors import AudioError, AudioLimitError
 
 #: soxr quality; "HQ" is also what ``librosa.load`` uses by default (res_type="soxr_hq").
 RESAMPLE_QUALITY = "HQ"
@@ -33,6 +37,61 @@ _SHOULD_BE = re.compile(
 )
 _STREAMING_SIZES = {0, 0xFFFFFFFF, 0x7FFFFFFF, 0xFFFFFFFF - 8}
 _SLACK_BYTES = 8
+
+#: A file path or the bytes of a whole audio file (an upload).
+AudioSource = Union[str, Path, bytes]
+
+
+@dataclass(frozen=True)
+class AudioLimits:
+    """What the decoders accept, checked from the file's header before any sample is decoded.
+
+    The header's rate is not trusted: resampling a file that declares 1 Hz to 16 kHz would turn
+    an 80 KB upload into gigabytes. The duration is checked again while decoding (a header can
+    under-declare).
+
+    Attributes
+    ----------
+    max_seconds : float or None
+        Longest accepted audio; None: no limit (files are read in blocks, so memory stays
+        bounded anyway; the service sets one, as each second costs CPU).
+    min_rate, max_rate : int
+        Plausible sample rates in Hz (telephone 4 kHz to studio 768 kHz).
+    """
+
+    max_seconds: float | None = None
+    min_rate: int = 4000
+    max_rate: int = 768_000
+
+    def __post_init__(self) -> None:
+        if self.max_seconds is not None and not (0 < self.max_seconds < math.inf):
+            raise ValueError(f"max_seconds must be positive and finite, got {self.max_seconds}")
+        if not 1 <= self.min_rate <= self.max_rate:
+            raise ValueError(f"need 1 <= min_rate <= max_rate, got {self.min_rate}, {self.max_rate}")
+
+    def check(self, source: str, rate: int, frames: int) -> None:
+        """Raise :class:`AudioError` for a rate out of range or more than ``max_seconds`` of audio."""
+        if not self.min_rate <= rate <= self.max_rate:
+            raise AudioError(source, f"sample rate {rate} Hz is outside the accepted "
+                                     f"{self.min_rate}-{self.max_rate} Hz")
+        if self.max_seconds is not None and frames > self.max_seconds * rate:
+            raise AudioLimitError(source, f"{frames / rate:.1f} s of audio, more than the {self.max_seconds:g} s limit")
+
+
+DEFAULT_LIMITS = AudioLimits()
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file's header says (:func:`probe_audio`)."""
+
+    sample_rate: int
+    frames: int
+    channels: int
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
 
 
 def _truncation(info: str) -> str | None:
@@ -57,7 +116,7 @@ def _check_finite(block: np.ndarray, source: str) -> None:
         raise AudioError(source, "holds NaN or infinite samples")
 
 
-def _open(file: str | BinaryIO, source: str) -> sf.SoundFile:
+def _open(file: str | BinaryIO, source: str, limits: AudioLimits = DEFAULT_LIMITS) -> sf.SoundFile:
     try:
         handle = sf.SoundFile(file)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
@@ -70,6 +129,11 @@ def _open(file: str | BinaryIO, source: str) -> sf.SoundFile:
     if cause is not None:
         handle.close()
         raise AudioError(source, cause)
+    try:
+        limits.check(source, handle.samplerate, handle.frames)
+    except AudioError:
+        handle.close()
+        raise
     return handle
 
 
@@ -80,17 +144,45 @@ def _first_line(exc: BaseException) -> str:
 
 def _check_path(path: str | Path) -> Path:
     path = Path(path)
-    if not path.exists():
-        raise AudioError(path, "file not found")
-    if not path.is_file():
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise AudioError(path, "file not found") from None
+    except OSError as exc:
+        cause = "symbolic link loop" if exc.errno == errno.ELOOP else (exc.strerror or type(exc).__name__).lower()
+        raise AudioError(path, cause) from None
+    if not stat.S_ISREG(info.st_mode):
         raise AudioError(path, "not a file")
-    if path.stat().st_size == 0:
+    if info.st_size == 0:
         raise AudioError(path, "file is empty")
     return path
 
 
-def _read_all(file: str | BinaryIO, source: str, sample_rate: int) -> np.ndarray:
-    with _open(file, source) as handle:
+def _opener(audio: AudioSource, source: str | None) -> tuple[str | BinaryIO, str]:
+    """What soundfile opens for a path or the bytes of a file, and the name for errors."""
+    if isinstance(audio, (bytes, bytearray, memoryview)):
+        name = source or "<bytes>"
+        if not len(audio):
+            raise AudioError(name, "file is empty")
+        return io.BytesIO(bytes(audio)), name
+    return str(_check_path(audio)), source or str(audio)
+
+
+def probe_audio(audio: AudioSource, limits: AudioLimits = DEFAULT_LIMITS, source: str | None = None) -> AudioInfo:
+    """Read a file's header only: rate, frames, channels (cheap, whatever the file's length).
+
+    Raises
+    ------
+    AudioError
+        An unreadable file, or one outside ``limits``.
+    """
+    file, name = _opener(audio, source)
+    with _open(file, name, limits) as handle:
+        return AudioInfo(handle.samplerate, handle.frames, handle.channels)
+
+
+def _read_all(file: str | BinaryIO, source: str, sample_rate: int, limits: AudioLimits = DEFAULT_LIMITS) -> np.ndarray:
+    with _open(file, source, limits) as handle:
         try:
             data = handle.read(dtype="float32", always_2d=True)
         except (sf.LibsndfileError, RuntimeError) as exc:
@@ -98,6 +190,7 @@ def _read_all(file: str | BinaryIO, source: str, sample_rate: int) -> np.ndarray
         rate = handle.samplerate
     if data.shape[0] == 0:
         raise AudioError(source, "holds no audio samples")
+    limits.check(source, rate, data.shape[0])
     _check_finite(data, source)
     wave = _to_mono(data)
     if rate != sample_rate:
@@ -105,7 +198,7 @@ def _read_all(file: str | BinaryIO, source: str, sample_rate: int) -> np.ndarray
     return np.clip(wave, -1.0, 1.0, out=wave)
 
 
-def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
+def load_audio(path: str | Path, sample_rate: int = 16000, limits: AudioLimits = DEFAULT_LIMITS) -> np.ndarray:
     """Read an audio file as float32 mono at ``sample_rate``.
 
     Parameters
@@ -114,6 +207,8 @@ def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
         Any format libsndfile reads (WAV 8/16/24/32-bit int or float, FLAC, OGG, ...).
     sample_rate : int
         Target rate; other rates are resampled with soxr (quality "HQ").
+    limits : AudioLimits
+        Accepted rates and duration, checked from the header first.
 
     Returns
     -------
@@ -123,14 +218,16 @@ def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
     Raises
     ------
     AudioError
-        Missing, empty, truncated or non-audio file, or one holding NaN/inf.
+        Missing, empty, truncated or non-audio file, one holding NaN/inf, or one outside
+        ``limits``.
     """
     checked = _check_path(path)
-    return _read_all(str(checked), str(path), sample_rate)
+    return _read_all(str(checked), str(path), sample_rate, limits)
 
 
 def load_many(
-    paths: Sequence[str | Path], sample_rate: int = 16000, threads: int | None = None
+    paths: Sequence[str | Path], sample_rate: int = 16000, threads: int | None = None,
+    limits: AudioLimits = DEFAULT_LIMITS,
 ) -> list[np.ndarray]:
     """Read many files as :func:`load_audio` does, decoding in a thread pool.
 
@@ -145,6 +242,8 @@ def load_many(
         Target rate.
     threads : int, optional
         Decoding threads; default ``min(4, os.cpu_count())``. 1 decodes in the calling thread.
+    limits : AudioLimits
+        As :func:`load_audio`.
 
     Returns
     -------
@@ -160,12 +259,13 @@ def load_many(
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
     if threads == 1 or len(paths) < 2:
-        return [load_audio(p, sample_rate) for p in paths]
+        return [load_audio(p, sample_rate, limits) for p in paths]
     with ThreadPoolExecutor(min(threads, len(paths))) as pool:
-        return list(pool.map(lambda p: load_audio(p, sample_rate), paths))
+        return list(pool.map(lambda p: load_audio(p, sample_rate, limits), paths))
 
 
-def decode_audio(data: bytes, sample_rate: int = 16000, source: str = "<bytes>") -> np.ndarray:
+def decode_audio(data: bytes, sample_rate: int = 16000, source: str = "<bytes>",
+                 limits: AudioLimits = DEFAULT_LIMITS) -> np.ndarray:
     """Decode an in-memory audio file (e.g. an upload); same output and errors as :func:`load_audio`.
 
     Parameters
@@ -176,19 +276,23 @@ def decode_audio(data: bytes, sample_rate: int = 16000, source: str = "<bytes>")
         Target rate.
     source : str
         Name used in error messages.
+    limits : AudioLimits
+        Accepted rates and duration, checked from the header before decoding.
 
     Returns
     -------
     np.ndarray
         ``(samples,)`` float32 in [-1, 1].
     """
-    if not data:
-        raise AudioError(source, "file is empty")
-    return _read_all(io.BytesIO(data), source, sample_rate)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise AudioError(source, f"expected the bytes of an audio file, got {type(data).__name__}")
+    file, name = _opener(data, source)
+    return _read_all(file, name, sample_rate, limits)
 
 
 def iter_audio_blocks(
-    path: str | Path, block_seconds: float, sample_rate: int = 16000
+    path: AudioSource, block_seconds: float, sample_rate: int = 16000,
+    limits: AudioLimits = DEFAULT_LIMITS, source: str | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield a file's audio in blocks, reading and resampling incrementally.
 
@@ -198,12 +302,17 @@ def iter_audio_blocks(
 
     Parameters
     ----------
-    path : str or Path
-        Audio file.
+    path : str, Path or bytes
+        Audio file, or the bytes of one (an upload: decoded without holding the whole signal).
     block_seconds : float
         Length of each yielded block (> 0).
     sample_rate : int
         Target rate.
+    limits : AudioLimits
+        Accepted rates and duration: checked from the header before the first block, and
+        again on the samples actually read.
+    source : str, optional
+        Name in error messages (default: the path, or ``<bytes>``).
 
     Yields
     ------
@@ -211,12 +320,11 @@ def iter_audio_blocks(
         ``(round(block_seconds * sample_rate),)`` float32 mono blocks; the last one may be
         shorter.
     """
-    if block_seconds <= 0:
-        raise ValueError(f"block_seconds must be > 0, got {block_seconds}")
-    checked = _check_path(path)
-    source = str(path)
+    if not 0 < block_seconds < math.inf:
+        raise ValueError(f"block_seconds must be positive and finite, got {block_seconds}")
+    file, source = _opener(path, source)
     out_size = max(1, round(block_seconds * sample_rate))
-    with _open(str(checked), source) as handle:
+    with _open(file, source, limits) as handle:
         rate = handle.samplerate
         stream = None if rate == sample_rate else soxr.ResampleStream(
             rate, sample_rate, 1, dtype="float32", quality=RESAMPLE_QUALITY
@@ -224,11 +332,14 @@ def iter_audio_blocks(
         in_size = max(1, round(block_seconds * rate))
         pending: list[np.ndarray] = []
         pending_len = 0
+        read = 0
         while True:
             try:
                 block = handle.read(in_size, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
                 raise AudioError(source, f"cannot decode audio ({_first_line(exc)})") from None
+            read += block.shape[0]
+            limits.check(source, rate, read)
             last = block.shape[0] < in_size
             _check_finite(block, source)
             mono = _to_mono(block)

@@ -14,6 +14,7 @@ import sys
 import time
 
 from ssaser.cli.train import MODELS, add_training_arguments, config_overrides, passive_omp_threads, trainer_options
+from ssaser.cli import arg_types
 
 PROTOCOLS = ("sd-random", "sd-phrase", "loso")
 
@@ -29,13 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--manifest", required=True, help="manifest CSV")
     parser.add_argument("--model", nargs="+", choices=MODELS, default=list(MODELS), help="systems (default: all three)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="sd-random")
-    parser.add_argument("--folds", type=int, help="number of folds (default 10; loso: one per speaker)")
-    parser.add_argument("--test-fraction", type=float, default=0.0,
+    parser.add_argument("--folds", type=arg_types.integer(2, 10000), help="number of folds (default 10; loso: one per speaker)")
+    parser.add_argument("--test-fraction", type=arg_types.number(0, 0.9), default=0.0,
                         help="share held out as a test part never seen by model selection (default 0: the paper's protocol)")
-    parser.add_argument("--split-seed", type=int, default=0, help="seed of the fold assignment")
-    parser.add_argument("--max-folds", type=int, metavar="N",
+    parser.add_argument("--split-seed", type=arg_types.seed, default=0, help="seed of the fold assignment")
+    parser.add_argument("--max-folds", type=arg_types.positive_int, metavar="N",
                         help="train only the first N of the folds (a quick look; rerun without it to complete)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+    parser.add_argument("--jobs", type=arg_types.integer(1, 1024), default=1, metavar="N",
                         help="trainings side by side in N processes, sharing the CPU threads (default 1)")
     parser.add_argument("--name", help="corpus name in the report (default: the manifest's folder name)")
     parser.add_argument("--out", required=True, help="output folder")

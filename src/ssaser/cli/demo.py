@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ssaser.cli.train import add_training_arguments, config_overrides, passive_omp_threads, trainer_options
+from ssaser.cli import arg_types
 
 #: The demo's defaults: about five minutes on 2 cores with bf16 kernels, about 19 in float32 on
 #: an AVX2-only CPU (README, "Training and cross-validation").
@@ -36,10 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ACRNN-r against SSA-CRNN-r (lite preset) and write report.md with figures.",
     )
     parser.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
-    parser.add_argument("--folds", type=int, default=DEMO_FOLDS, help=f"folds (default {DEMO_FOLDS})")
-    parser.add_argument("--speakers", type=int, default=DEMO_SPEAKERS)
-    parser.add_argument("--utterances-per-emotion", type=int, default=DEMO_UTTERANCES_PER_EMOTION)
-    parser.add_argument("--jobs", type=int, default=DEMO_JOBS,
+    parser.add_argument("--folds", type=arg_types.integer(2, 100), default=DEMO_FOLDS, help=f"folds (default {DEMO_FOLDS})")
+    parser.add_argument("--speakers", type=arg_types.integer(2, 1000), default=DEMO_SPEAKERS)
+    parser.add_argument("--utterances-per-emotion", type=arg_types.integer(1, 10000), default=DEMO_UTTERANCES_PER_EMOTION)
+    parser.add_argument("--jobs", type=arg_types.integer(1, 1024), default=DEMO_JOBS,
                         help=f"trainings side by side in worker processes (default {DEMO_JOBS} here)")
     add_training_arguments(parser)
     parser.set_defaults(handler=run, preset="lite", epochs=DEMO_EPOCHS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from ssaser.cli import arg_types
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,8 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--model", default="ssa-crnn-r", help="acrnn, acrnn-r or ssa-crnn-r")
     parser.add_argument("--preset", default="lite", help="paper, lite or tiny")
-    parser.add_argument("--emotions", type=int, default=4, help="emotion classes (default 4)")
-    parser.add_argument("--speakers", type=int, default=10, help="training speakers (ssa-crnn-r; default 10)")
+    parser.add_argument("--emotions", type=arg_types.integer(2, 1000), default=4, help="emotion classes (default 4)")
+    parser.add_argument("--speakers", type=arg_types.integer(2, 100000), default=10, help="training speakers (ssa-crnn-r; default 10)")
     parser.set_defaults(handler=run)
 
 

@@ -26,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ssaser.cli.paths import require_model_dir, writable_file
+
+    if args.model is not None:
+        require_model_dir(args.model)
+    writable_file(Path(args.out), "--out")
     from ssaser.features import FeatureConfig, SpeakerNormalizer
     from ssaser.inference import enroll
 

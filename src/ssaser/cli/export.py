@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from ssaser.cli import arg_types
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,17 +23,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, metavar="FILE", help="output file (default MODEL_DIR/model.onnx)")
     parser.add_argument("--exporter", choices=("torchscript", "dynamo"), default="torchscript",
                         help="torch.onnx exporter: torchscript (fast, default) or dynamo (torch.export)")
-    parser.add_argument("--tolerance", type=float, default=1e-4,
+    parser.add_argument("--tolerance", type=arg_types.number(0, 1e3, lo_open=True), default=1e-4,
                         help="largest accepted |onnxruntime - PyTorch| on the logits (default 1e-4)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ssaser.cli.paths import require_model_dir, writable_file
+
+    require_model_dir(args.model_dir)
+    out = args.out or args.model_dir / "model.onnx"
+    writable_file(out, "--out")
     from ssaser.inference.onnx_export import export_onnx
     from ssaser.models import load_model_dir
 
     model = load_model_dir(args.model_dir)
-    out = args.out or args.model_dir / "model.onnx"
     result = export_onnx(model, out, tolerance=args.tolerance, exporter=args.exporter)
     inside = "front end inside" if result.input_kind == "waveform" else "features in"
     print(f"wrote {result.path} ({model.system_name}, {inside}); "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from ssaser.cli import arg_types
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write the whole utterance as (3, frames, 40) instead of 300-frame segments",
     )
     parser.add_argument(
-        "--hop-frames", type=int, default=None,
+        "--hop-frames", type=arg_types.integer(1, 6000), default=None,
         help="step between segment starts in frames (default: 300, no overlap)",
     )
     parser.set_defaults(handler=run)

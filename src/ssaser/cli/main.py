@@ -33,13 +33,29 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+class UsageError(Exception):
+    """A command line that argparse refuses; ``prog`` names the (sub)command."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors reach :func:`main` as :class:`UsageError` (one line, exit 2)
+    instead of a usage block and ``SystemExit`` from deep inside ``parse_args``."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(self.prog, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ssaser",
         description="Speaker-attentive speech emotion recognition.",
     )
     parser.add_argument("--version", action="version", version=f"ssaser {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in SUBCOMMAND_MODULES:
         try:
             module = importlib.import_module(f"ssaser.cli.{name}")
@@ -77,12 +93,16 @@ def console() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(f"{exc.prog}: error: {exc} (see {exc.prog} --help)", file=sys.stderr)
+        return 2
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     try:
-        with _sigterm_as_keyboard_interrupt():
+        with _sigterm_as_keyboard_interrupt(), _warnings_as_lines(args.command):
             return int(args.handler(args) or 0)
     except SsaserError as exc:
         print(f"ssaser {args.command}: error: {exc}", file=sys.stderr)
@@ -94,6 +114,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `ssaser predict ... | head`: the reader left; stop quietly like other Unix tools.
         _silence_stdout()
         return 141
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(command: str) -> Iterator[None]:
+    """Print the package's own warnings as ``ssaser CMD: warning: ...`` (no file and line)."""
+    import warnings
+
+    from ssaser.errors import SsaserWarning
+
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, SsaserWarning):
+            print(f"ssaser {command}: warning: {message}", file=sys.stderr)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 
 
 @contextlib.contextmanager

@@ -16,6 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ssaser.errors import SsaserError
+from ssaser.cli import arg_types
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -29,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (a list, one object per file) instead of a table")
     parser.add_argument("--timeline", type=Path, metavar="OUT",
                         help="write emotion timelines: a .json/.csv/.png file (one input) or a folder")
-    parser.add_argument("--hop", type=float, default=1.0, metavar="S", help="timeline hop in seconds (default 1.0)")
+    parser.add_argument("--hop", type=arg_types.number(0, 3600, lo_open=True), default=1.0, metavar="S", help="timeline hop in seconds (default 1.0)")
     add_model_options(parser)
-    parser.add_argument("--batch-size", type=int, default=16, help="windows per forward pass (default 16)")
+    parser.add_argument("--batch-size", type=arg_types.integer(1, 4096), default=16, help="windows per forward pass (default 16)")
     parser.set_defaults(handler=run)
 
 
@@ -84,10 +87,29 @@ def format_table(rows: list[dict[str, Any]], labels: list[str]) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
 
 
+def check_timeline_target(inputs: list[Path], out: Path) -> None:
+    """Refuse, before any work, a ``--timeline`` target that cannot be written."""
+    from ssaser.cli.paths import writable_file, writable_folder
+    from ssaser.inference.timeline import TIMELINE_SUFFIXES
+
+    if len(inputs) == 1 and out.suffix.lower() in TIMELINE_SUFFIXES:
+        writable_file(out, "--timeline")
+    elif out.suffix.lower() in TIMELINE_SUFFIXES and not out.is_dir():
+        raise SsaserError(f"--timeline {out}: one file cannot hold the timelines of {len(inputs)} inputs; "
+                          "give a folder")
+    else:
+        writable_folder(out, "--timeline")
+
+
 def run(args: argparse.Namespace) -> int:
+    from ssaser.cli.paths import require_model_dir
+
+    require_model_dir(args.model_dir)
+    if args.timeline:
+        check_timeline_target(args.audio, args.timeline)
+
     from tqdm import tqdm
 
-    from ssaser.errors import SsaserError
     from ssaser.inference.timeline import TIMELINE_SUFFIXES
 
     recognizer = load_recognizer(args, args.batch_size)
@@ -96,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     targets = timeline_targets(args.audio, args.timeline) if args.timeline else [None] * len(args.audio)
     rows: list[dict[str, Any]] = []
     failed = 0
+    written: list[Path] = []
     bar = tqdm(list(zip(args.audio, targets)), desc="predict", unit="file", disable=True if len(args.audio) < 2 else None, file=sys.stderr)  # None: only on a terminal
     for path, target in bar:
         try:
@@ -104,9 +127,10 @@ def run(args: argparse.Namespace) -> int:
             else:
                 prediction, timeline = recognizer.analyze(path, args.hop)
                 row = prediction.to_dict()
-                written = [timeline.write(target)] if target.suffix.lower() in TIMELINE_SUFFIXES \
+                files = [timeline.write(target)] if target.suffix.lower() in TIMELINE_SUFFIXES \
                     else timeline.write_all(target)
-                row["timeline_files"] = [str(p) for p in written]
+                written.extend(files)
+                row["timeline_files"] = [str(p) for p in files]
         except SsaserError as exc:
             failed += 1
             tqdm.write(f"ssaser predict: error: {exc}", file=sys.stderr)
@@ -117,4 +141,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_table(rows, recognizer.labels))
         print(f"normalisation: {recognizer.normalization.describe()}; backend: {recognizer.backend.name}")
+    if written:
+        where = args.timeline if len(written) > 1 and args.timeline.is_dir() else written[0]
+        print(f"wrote {len(written)} timeline file(s) to {where}", file=sys.stderr)
     return 1 if failed else 0

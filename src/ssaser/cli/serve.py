@@ -5,10 +5,27 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ssaser.cli import arg_types
 from ssaser.cli.predict import add_model_options
+
+#: ServiceLimits fields settable on the command line: (option type, metavar, help).
+LIMIT_OPTIONS = {
+    "max_upload_mb": (arg_types.number(0, 1e5, lo_open=True), "MB", "largest accepted request body (413 above)"),
+    "max_audio_seconds": (arg_types.number(0.1, 1e6), "S", "longest accepted audio, read from the header (413)"),
+    "max_windows": (arg_types.integer(1, 10**7), "N", "3 s windows one request may score, timeline included (413)"),
+    "min_hop": (arg_types.number(0.01, 3600), "S", "smallest timeline hop (422 below)"),
+    "max_request_seconds": (arg_types.number(0.1, 1e5), "S", "wall time of one inference (503 past it)"),
+    "heavy_windows": (arg_types.integer(1, 10**7), "N", "requests above this many windows run one at a time, "
+                      "beside the others"),
+    "max_heavy_waiting": (arg_types.integer(0, 10**4), "N", "long requests that may wait for their lane (503 past it)"),
+    "concurrency": (arg_types.integer(1, 1024), "N", "short requests run at once"),
+    "max_connections": (arg_types.integer(1, 10**5), "N", "connections accepted at once (503 past it)"),
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from ssaser.serve.limits import ServiceLimits  # standard library and ssaser only: fast
+
     parser = subparsers.add_parser(
         "serve",
         help="serve a model over HTTP (POST /predict, GET /health, /docs)",
@@ -18,23 +35,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("model_dir", type=Path, metavar="MODEL_DIR", help="model directory")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
-    parser.add_argument("--max-upload-mb", type=float, default=20.0, metavar="N",
-                        help="largest accepted request body in MB (413 above; default 20)")
-    parser.add_argument("--concurrency", type=int, default=None, metavar="N",
-                        help="inferences at once (default: the CPU count)")
+    parser.add_argument("--port", type=arg_types.port, default=8000, help="TCP port (default 8000; 0: any free one)")
+    limits = parser.add_argument_group("limits (each bounds what one request may cost)")
+    defaults = ServiceLimits()
+    for name, (kind, metavar, text) in LIMIT_OPTIONS.items():
+        default = getattr(defaults, name)
+        shown = "the CPU count" if name == "concurrency" else f"{default:g}"
+        limits.add_argument(f"--{name.replace('_', '-')}", type=kind, default=default, metavar=metavar,
+                            help=f"{text} (default {shown})")
     parser.add_argument("--access-log", action="store_true", help="log every request")
     add_model_options(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssaser.cli.predict import load_recognizer
-    from ssaser.errors import SsaserError
-    from ssaser.serve import serve
+    from ssaser.cli.paths import require_model_dir
 
-    if args.max_upload_mb <= 0:
-        raise SsaserError("--max-upload-mb must be positive")
-    serve(load_recognizer(args), host=args.host, port=args.port, max_upload_mb=args.max_upload_mb,
-          max_concurrency=args.concurrency, access_log=args.access_log)
+    require_model_dir(args.model_dir)
+    from ssaser.cli.predict import load_recognizer
+    from ssaser.serve import ServiceLimits, serve
+
+    limits = ServiceLimits(**{name: getattr(args, name) for name in LIMIT_OPTIONS})
+    serve(load_recognizer(args), host=args.host, port=args.port, limits=limits, access_log=args.access_log)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from ssaser.cli import arg_types
 
 #: Kept here (not imported from ssaser.data.synth) so that ``ssaser --help`` stays instant.
 EMOTIONS = ("neutral", "happy", "angry", "sad")
@@ -17,13 +18,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "way, with DIR/manifest.csv and DIR/speakers.json. Same seed, identical files.",
     )
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--speakers", type=int, default=5, help="number of speakers (default 5)")
-    parser.add_argument("--utterances-per-emotion", type=int, default=16,
+    parser.add_argument("--speakers", type=arg_types.integer(1, 1000), default=5, help="number of speakers (default 5)")
+    parser.add_argument("--utterances-per-emotion", type=arg_types.integer(1, 10000), default=16,
                         help="utterances per speaker and emotion (default 16)")
-    parser.add_argument("--phrases", type=int, default=10, help="distinct phrases (default 10)")
+    parser.add_argument("--phrases", type=arg_types.integer(1, 10000), default=10, help="distinct phrases (default 10)")
     parser.add_argument("--emotions", nargs="+", default=list(EMOTIONS), metavar="EMOTION",
                         help=f"a subset of {', '.join(EMOTIONS)} (default: all)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=arg_types.seed, default=0, help="random seed (default 0)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.set_defaults(handler=run)
 

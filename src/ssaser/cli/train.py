@@ -13,6 +13,7 @@ import argparse
 import os
 import time
 from pathlib import Path
+from ssaser.cli import arg_types
 
 MODELS = ("acrnn", "acrnn-r", "ssa-crnn-r")
 
@@ -30,9 +31,9 @@ def passive_omp_threads() -> None:
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``train``, ``cv`` and ``demo``."""
     parser.add_argument("--preset", choices=("paper", "lite", "tiny"), help="model sizes (default: the config's, lite)")
-    parser.add_argument("--epochs", type=int, help="maximum epochs")
-    parser.add_argument("--seed", type=int, help="seed of weights, batches and dropout")
-    parser.add_argument("--patience", type=int, help="early stopping patience on validation UAR (0 = off)")
+    parser.add_argument("--epochs", type=arg_types.integer(1, 100000), help="maximum epochs")
+    parser.add_argument("--seed", type=arg_types.seed, help="seed of weights, batches and dropout")
+    parser.add_argument("--patience", type=arg_types.count, help="early stopping patience on validation UAR (0 = off)")
     parser.add_argument("--bf16", action="store_true", default=None, help="bf16 autocast where the hardware has it")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override any configuration key, e.g. --set lr=3e-4 --set model_options.dropout=0.2")
@@ -40,7 +41,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     lightning = parser.add_argument_group("Lightning (passed unchanged)")
     lightning.add_argument("--accelerator", default="auto", help="cpu, gpu, auto ...")
     lightning.add_argument("--devices", default="auto", help="e.g. 2, or 0,1, or auto")
-    lightning.add_argument("--num-nodes", type=int, default=1)
+    lightning.add_argument("--num-nodes", type=arg_types.integer(1, 100000), default=1)
     lightning.add_argument("--strategy", default="auto", help="e.g. ddp")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     parser.add_argument("--system-malloc", action="store_true",
@@ -94,7 +95,7 @@ def validation_split(df, fraction: float, seed: int) -> tuple[list[int], list[in
 def run(args: argparse.Namespace) -> int:
     passive_omp_threads()
     from ssaser.models.model_dir import save_model_dir
-    from ssaser.training.checkpoint import atomic_write_json
+    from ssaser.atomic_files import atomic_write_json
     from ssaser.training.config import load_config
     from ssaser.training.experiment import build_fold_sets, load_corpus, to_ser_model, train_fold
     from ssaser.training.provenance import provenance

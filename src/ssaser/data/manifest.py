@@ -21,6 +21,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from ssaser.atomic_files import atomic_write_text
 from ssaser.errors import ManifestError
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("file", "speaker", "emotion")
@@ -173,7 +174,5 @@ def write_manifest(df: pd.DataFrame, path: str | Path) -> Path:
     # Required columns first, then the optional ones, then anything else, as read back.
     known = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c in out.columns]
     out = out[known + [c for c in out.columns if c not in known]]
-    tmp = path.with_name(path.name + ".tmp")
-    out.to_csv(tmp, index=False)
-    os.replace(tmp, path)  # never leave a half-written manifest behind
-    return path
+    # Never leave a half-written manifest behind.
+    return atomic_write_text(path, out.to_csv(index=False))

@@ -34,13 +34,14 @@ reported figures use the same validation part, which is optimistic. With
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
-from ssaser.errors import ManifestError
+from ssaser.errors import ManifestError, SsaserWarning
 
 PROTOCOLS: dict[str, str] = {
     "sd-random": "speaker-dependent, k random 80/20 splits (paper, IEMOCAP)",
@@ -213,6 +214,24 @@ def _loso(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
 _BUILDERS = {"sd-random": _sd_random, "sd-phrase": _sd_phrase, "loso": _loso}
 
 
+def thin_groups(df: pd.DataFrame, protocol: str) -> list[str]:
+    """Warnings for emotions and speakers too small for ``protocol`` (one line each).
+
+    An emotion with one utterance cannot be in a training and a validation part at once; a
+    speaker with one utterance gives a ``loso`` fold whose score is one utterance's.
+    """
+    notes = []
+    for emotion, n in df["emotion"].astype(str).value_counts().items():
+        if n < 2:
+            notes.append(f"emotion {emotion!r} has {n} utterance: it cannot be both trained on and validated")
+    for speaker, n in df["speaker"].astype(str).value_counts().items():
+        if n < 2:
+            where = "its loso fold is scored on that one utterance" if protocol == "loso" else \
+                "its statistics come from a single utterance"
+            notes.append(f"speaker {speaker!r} has {n} utterance: {where}")
+    return notes
+
+
 def make_folds(
     df: pd.DataFrame,
     protocol: str,
@@ -263,6 +282,8 @@ def make_folds(
         raise ManifestError(f"the number of folds must be at least 1; got {folds}")
     if folds is None and protocol != "loso":
         folds = 10
+    for note in thin_groups(df, protocol):
+        warnings.warn(note, SsaserWarning, stacklevel=2)
     # Independent sub-seeds for the test draw and the fold draws.
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(2)]
     return _BUILDERS[protocol](df.reset_index(drop=True), folds, seeds, test_fraction, val_fraction)

@@ -2,8 +2,8 @@
 
 Layout: ``root/v1-<config digest>/<hash[:2]>/<hash>.npy`` with ``hash`` the SHA-256 of the
 audio file's bytes, so a renamed or copied file hits the same entry and an edited one misses.
-Writes go to a unique temporary name in the same folder and are moved into place with
-``os.replace`` (atomic on POSIX and Windows): an interrupted write leaves at most a stray
+Writes go through :func:`ssaser.atomic_files.atomic_write` (a unique temporary file in the same
+folder, fsynced, renamed into place; concurrent writers such as DDP ranks each use their own): an interrupted write leaves at most a stray
 ``*.tmp`` file, which is never read back, never a half-written entry.
 """
 
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import uuid
 from pathlib import Path
-from typing import BinaryIO, Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from ssaser.atomic_files import atomic_write
 from ssaser.audio import load_many
 from ssaser.errors import AudioError
 from ssaser.features.config import FeatureConfig
@@ -73,8 +72,8 @@ class FeatureCache:
         config_file = self.folder / "config.json"
         if not config_file.exists():  # for people browsing the cache; never read back
             text = json.dumps(self.config.to_dict(), indent=1).encode()
-            _atomic_write(config_file, lambda handle: handle.write(text))
-        _atomic_write(entry, lambda handle: np.save(handle, feats, allow_pickle=False))
+            atomic_write(config_file, lambda handle: handle.write(text))
+        atomic_write(entry, lambda handle: np.save(handle, feats, allow_pickle=False))
 
     def get(self, path: str | Path) -> np.ndarray:
         """Features of one file, ``(3, frames, n_mels)`` float32 (computed on a miss)."""
@@ -114,23 +113,6 @@ class FeatureCache:
         if bar is not None:
             bar.close()
         return results  # type: ignore[return-value]
-
-
-def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write through a unique temporary name in the same folder, then ``os.replace``.
-
-    Concurrent writers (e.g. DDP ranks) each use their own temporary file; the last
-    replace wins and every reader sees a whole file.
-    """
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _progress_bar(total: int):

@@ -8,6 +8,13 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ssaser.errors import SsaserError
+from ssaser.settings_checks import check_fields, checked, from_mapping
+
+
+class FeatureConfigError(SsaserError, ValueError):
+    """Front-end settings that are out of range or do not hold together."""
+
 
 @dataclass(frozen=True)
 class FeatureConfig:
@@ -38,25 +45,28 @@ class FeatureConfig:
     Frames are not centred (no padding): ``frames = 1 + (samples - win_length) // hop_length``.
     """
 
-    sample_rate: int = 16000
-    win_length: int = 400
-    hop_length: int = 160
-    n_fft: int = 512
-    n_mels: int = 40
-    fmin: float = 0.0
-    fmax: float | None = None
-    delta_width: int = 2
-    segment_frames: int = 300
-    log_floor: float = 1e-6
+    # Bounds keep a hostile or mistyped config.json from asking for huge buffers (an n_fft
+    # of 2e8 is a DFT basis of terabytes) or from giving NaN features (log_floor = inf).
+    sample_rate: int = checked(16000, kind=int, lo=4000, hi=192000)
+    win_length: int = checked(400, kind=int, lo=16, hi=32768)
+    hop_length: int = checked(160, kind=int, lo=1, hi=32768)
+    n_fft: int = checked(512, kind=int, lo=16, hi=32768)
+    n_mels: int = checked(40, kind=int, lo=1, hi=512)
+    fmin: float = checked(0.0, kind=float, lo=0)
+    fmax: float | None = checked(None, kind=float, lo=0, lo_open=True, optional=True)
+    delta_width: int = checked(2, kind=int, lo=1, hi=16)
+    segment_frames: int = checked(300, kind=int, lo=1, hi=6000)
+    log_floor: float = checked(1e-6, kind=float, lo=0, hi=1, lo_open=True)
 
     def __post_init__(self) -> None:
+        check_fields(self, FeatureConfigError)
         if self.win_length > self.n_fft:
-            raise ValueError(f"win_length ({self.win_length}) must not exceed n_fft ({self.n_fft})")
-        for name in ("sample_rate", "win_length", "hop_length", "n_mels", "delta_width", "segment_frames"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.log_floor <= 0:
-            raise ValueError(f"log_floor must be > 0, got {self.log_floor}")
+            raise FeatureConfigError(f"win_length ({self.win_length}) must not exceed n_fft ({self.n_fft})")
+        nyquist = self.sample_rate / 2
+        top = nyquist if self.fmax is None else self.fmax
+        if not self.fmin < top <= nyquist:
+            raise FeatureConfigError(f"need 0 <= fmin < fmax <= sample_rate / 2 ({nyquist:g}), "
+                                     f"got fmin {self.fmin:g}, fmax {top:g}")
 
     def num_frames(self, samples: int) -> int:
         """Frames of a signal of ``samples`` samples (0 where it is shorter than one window)."""
@@ -68,12 +78,14 @@ class FeatureConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "FeatureConfig":
-        """Inverse of :meth:`to_dict`; unknown keys are an error (a config from a newer version)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown FeatureConfig keys: {sorted(unknown)}")
-        return cls(**dict(data))
+        """Inverse of :meth:`to_dict`; unknown keys are an error (a config from a newer version).
+
+        Raises
+        ------
+        FeatureConfigError
+            Unknown keys, values of the wrong type or out of range.
+        """
+        return from_mapping(cls, data, FeatureConfigError, "feature_config")
 
     def digest(self) -> str:
         """Stable short hash of the settings (feature cache key)."""

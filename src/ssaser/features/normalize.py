@@ -122,14 +122,47 @@ class SpeakerNormalizer:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "SpeakerNormalizer":
-        """Inverse of :meth:`to_dict`."""
+    def from_dict(cls, data: Mapping[str, Any], shape: tuple[int, int] | None = None) -> "SpeakerNormalizer":
+        """Inverse of :meth:`to_dict`, validated.
 
-        def unpack(item: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-            return np.asarray(item["mean"], dtype=np.float64), np.asarray(item["std"], dtype=np.float64)
+        Parameters
+        ----------
+        data : mapping
+            From :meth:`to_dict` (e.g. a model's config.json).
+        shape : (int, int), optional
+            Required shape of every mean and std, ``(3, n_mels)``.
 
-        out = cls(std_floor=data["std_floor"])
-        out.global_stats = unpack(data["global"])
-        out.speakers = {spk: unpack(item) for spk, item in data["speakers"].items()}
-        out.frames = {spk: int(item.get("frames", 0)) for spk, item in data["speakers"].items()}
+        Raises
+        ------
+        ValueError
+            Missing entries, arrays of another shape, non-finite values or a std that is not
+            positive.
+        """
+        if not isinstance(data, Mapping) or not isinstance(data.get("speakers", {}), Mapping):
+            raise ValueError("normalizer must be a mapping with 'global' and 'speakers' entries")
+        floor = data.get("std_floor")
+        if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 < floor < float("inf"):
+            raise ValueError(f"normalizer std_floor must be a positive finite number, got {floor!r}")
+
+        def unpack(item: Any, who: str) -> tuple[np.ndarray, np.ndarray]:
+            if not isinstance(item, Mapping) or "mean" not in item or "std" not in item:
+                raise ValueError(f"normalizer {who}: needs 'mean' and 'std'")
+            try:
+                mean, std = np.asarray(item["mean"], dtype=np.float64), np.asarray(item["std"], dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"normalizer {who}: mean and std must be arrays of numbers") from None
+            want = shape or mean.shape
+            if mean.ndim != 2 or mean.shape != want or std.shape != want:
+                raise ValueError(f"normalizer {who}: mean and std must have shape {want}, "
+                                 f"got {mean.shape} and {std.shape}")
+            if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+                raise ValueError(f"normalizer {who}: mean and std must be finite, std positive")
+            return mean, std
+
+        out = cls(std_floor=floor)
+        out.global_stats = unpack(data.get("global"), "global")
+        shape = shape or out.global_stats[0].shape
+        speakers = data.get("speakers", {})
+        out.speakers = {str(spk): unpack(item, f"speaker {spk!r}") for spk, item in speakers.items()}
+        out.frames = {str(spk): int(item.get("frames", 0) or 0) for spk, item in speakers.items()}
         return out

@@ -114,7 +114,12 @@ def score_jobs(
         waves = np.stack([job.wave for job in jobs])
         offsets = np.array([job.offset for job in jobs], dtype=np.int64)
         valid = np.array([job.valid for job in jobs], dtype=np.int64)
-        probs = softmax(backend.run(waves, offsets, valid, mean, std))
+        logits = backend.run(waves, offsets, valid, mean, std)
+        if not np.isfinite(logits).all():
+            # A score of NaN is never a result (a corrupt model, or statistics that overflow).
+            raise ModelFileError("the model gave non-finite scores (NaN or infinity): its weights or "
+                                 "normalisation statistics are unusable")
+        probs = softmax(logits)
         for job, row in zip(jobs, probs):
             job.wave = np.zeros(0, np.float32)  # release the audio once scored
             yield job, row

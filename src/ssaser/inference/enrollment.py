@@ -9,14 +9,13 @@ them the model's global statistics are used.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from ssaser.atomic_files import atomic_write_json
 from ssaser.errors import SsaserError
 from ssaser.features import FeatureConfig, SpeakerNormalizer, compute_features
 
@@ -62,13 +61,7 @@ class SpeakerStats:
 
     def save(self, path: str | Path) -> Path:
         """Write the JSON atomically (a temporary file renamed into place)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(self.to_dict(), handle, indent=1)
-        os.replace(tmp, path)
-        return path
+        return atomic_write_json(self.to_dict(), path)
 
     @classmethod
     def load(cls, path: str | Path) -> "SpeakerStats":

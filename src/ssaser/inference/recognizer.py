@@ -8,6 +8,7 @@ normalised, cut in 3 s segments, the last one zero-padded, segment posteriors av
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, Union
@@ -16,16 +17,24 @@ import numpy as np
 import soxr
 import torch
 
-from ssaser.audio import decode_audio, iter_audio_blocks
-from ssaser.audio.io import RESAMPLE_QUALITY
+from ssaser.audio import iter_audio_blocks
+from ssaser.audio.io import RESAMPLE_QUALITY, AudioLimits
 from ssaser.errors import AudioError, SsaserError
 from ssaser.features import FeatureConfig
 from ssaser.inference.backends import Backend, OnnxBackend, TorchBackend, score_jobs
 from ssaser.inference.enrollment import SpeakerStats
 from ssaser.inference.graph import build_graph
+from ssaser.inference.limits import NO_LIMITS, InferenceLimits
 from ssaser.inference.results import Normalization, Prediction, SegmentResult, mean_prediction, scores_dict
 from ssaser.inference.timeline import Timeline
-from ssaser.inference.windows import StreamEnd, WindowJob, chunk_array, iter_window_jobs, window_included
+from ssaser.inference.windows import (
+    StreamEnd,
+    WindowJob,
+    chunk_array,
+    count_windows,
+    iter_window_jobs,
+    window_included,
+)
 from ssaser.models import SerModel
 
 #: Seconds of audio read per block from a file (memory per stream: one block plus one span).
@@ -35,7 +44,8 @@ BLOCK_SECONDS = 10.0
 AudioInput = Union[str, Path, bytes, tuple[np.ndarray, int]]
 
 
-def prepare_array(array: Any, sample_rate: int, target_rate: int, source: str = "<array>") -> np.ndarray:
+def prepare_array(array: Any, sample_rate: int, target_rate: int, source: str = "<array>",
+                  limits: AudioLimits | None = None) -> np.ndarray:
     """An in-memory signal as float32 mono at ``target_rate``.
 
     Parameters
@@ -45,6 +55,8 @@ def prepare_array(array: Any, sample_rate: int, target_rate: int, source: str = 
         integers (scaled by their type's full scale).
     sample_rate : int
         Its rate; other than ``target_rate`` it is resampled with soxr (as files are).
+    limits : AudioLimits, optional
+        Accepted rates and duration (default: no duration limit, any positive rate).
     """
     wave = np.asarray(array)
     if np.issubdtype(wave.dtype, np.integer):
@@ -60,6 +72,8 @@ def prepare_array(array: Any, sample_rate: int, target_rate: int, source: str = 
         raise AudioError(source, "holds NaN or infinite samples")
     if sample_rate <= 0:
         raise AudioError(source, f"sample rate must be positive, got {sample_rate}")
+    if limits is not None:
+        limits.check(source, sample_rate, wave.size)
     if sample_rate != target_rate and wave.size:
         wave = soxr.resample(wave, sample_rate, target_rate, quality=RESAMPLE_QUALITY).astype(np.float32)
     return wave
@@ -93,11 +107,16 @@ class Recognizer:
         Where ``speaker_stats`` came from (reported in every result).
     info : dict, optional
         Free description (model directory, backend) shown by the service's ``/health``.
+    limits : InferenceLimits
+        Bounds of every call (default none); a call can pass stricter ones.
     """
 
     def __init__(self, model: SerModel, backend: Backend | None = None, speaker_stats: SpeakerStats | None = None,
                  speaker: str | None = None, batch_size: int = 16, stats_source: str | None = None,
-                 info: dict[str, Any] | None = None) -> None:
+                 info: dict[str, Any] | None = None, limits: InferenceLimits = NO_LIMITS) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= 4096:
+            raise SsaserError(f"batch size must be an integer in [1, 4096], got {batch_size!r}")
+        self.limits = limits
         self.model = model.eval()
         self.backend = backend if backend is not None else TorchBackend(build_graph(model))
         self.labels = list(model.emotions)
@@ -152,8 +171,9 @@ class Recognizer:
         else:
             raise SsaserError(f"unknown backend {backend!r}; choose torch or onnx")
         stats = SpeakerStats.load(speaker_stats) if speaker_stats is not None else None
-        return cls(model, runner, stats, speaker, batch_size, str(speaker_stats) if speaker_stats else None,
-                   {"model_dir": str(model_dir)})
+        # The directory's name only: a service must not show its file system to clients.
+        return cls(model, runner, stats, speaker, batch_size, Path(speaker_stats).name if speaker_stats else None,
+                   {"model": Path(model_dir).resolve().name})
 
     @property
     def sample_rate(self) -> int:
@@ -174,11 +194,12 @@ class Recognizer:
         """Classify an audio file (read in blocks: any length)."""
         return self.classify_batch([path])[0]
 
-    def classify_bytes(self, data: bytes, source: str = "<bytes>") -> Prediction:
-        """Classify an in-memory audio file (e.g. an upload)."""
-        return self.classify_batch([data], sources=[source])[0]
+    def classify_bytes(self, data: bytes, source: str = "<bytes>", limits: InferenceLimits | None = None) -> Prediction:
+        """Classify an in-memory audio file (e.g. an upload), decoded block by block."""
+        return self.classify_batch([data], sources=[source], limits=limits)[0]
 
-    def classify_batch(self, inputs: Sequence[AudioInput], sources: Sequence[str] | None = None) -> list[Prediction]:
+    def classify_batch(self, inputs: Sequence[AudioInput], sources: Sequence[str] | None = None,
+                       limits: InferenceLimits | None = None) -> list[Prediction]:
         """Classify several inputs, their windows batched together.
 
         Parameters
@@ -187,59 +208,88 @@ class Recognizer:
             Files, in-memory audio files, or signals with their rate.
         sources : sequence of str, optional
             Names for the results and errors (default: the path, ``<bytes>`` or ``<array>``).
+        limits : InferenceLimits, optional
+            Bounds of this call (default: the recognizer's).
         """
-        streams = [self._stream(item, None if sources is None else sources[i]) for i, item in enumerate(inputs)]
-        return [prediction for prediction, _ in self._analyze(streams, None)]
+        limits = limits or self.limits
+        streams = [self._stream(item, None if sources is None else sources[i], limits)
+                   for i, item in enumerate(inputs)]
+        return [prediction for prediction, _ in self._analyze(streams, None, limits)]
 
     def timeline(self, audio: AudioInput, hop: float = 1.0, source: str | None = None) -> Timeline:
         """Scores of sliding windows (``window_seconds`` long, every ``hop`` seconds)."""
         return self.analyze(audio, hop, source)[1]
 
-    def analyze(self, audio: AudioInput, hop: float = 1.0, source: str | None = None) -> tuple[Prediction, Timeline]:
+    def analyze(self, audio: AudioInput, hop: float = 1.0, source: str | None = None,
+                limits: InferenceLimits | None = None) -> tuple[Prediction, Timeline]:
         """The utterance prediction and the timeline, in one pass over the audio (files read in blocks)."""
-        prediction, timeline = self._analyze([self._stream(audio, source)], hop)[0]
+        limits = limits or self.limits
+        prediction, timeline = self._analyze([self._stream(audio, source, limits)], hop, limits)[0]
         assert timeline is not None
         return prediction, timeline
 
     # ---- internals -------------------------------------------------------------------------
 
-    def _stream(self, item: AudioInput, source: str | None = None) -> _Stream:
-        block = int(BLOCK_SECONDS * self.sample_rate)
-        if isinstance(item, (str, Path)):
-            return _Stream(source or str(item), iter_audio_blocks(item, BLOCK_SECONDS, self.sample_rate))
-        if isinstance(item, (bytes, bytearray)):
-            name = source or "<bytes>"
-            return _Stream(name, chunk_array(decode_audio(bytes(item), self.sample_rate, name), block))
+    def _stream(self, item: AudioInput, source: str | None, limits: InferenceLimits) -> _Stream:
+        if isinstance(item, (str, Path, bytes, bytearray)):
+            name = source or (str(item) if isinstance(item, (str, Path)) else "<bytes>")
+            blocks = iter_audio_blocks(bytes(item) if isinstance(item, bytearray) else item, BLOCK_SECONDS,
+                                       self.sample_rate, limits.audio, source=name)
+            return _Stream(name, blocks)
         if isinstance(item, tuple) and len(item) == 2:
             name = source or "<array>"
-            return _Stream(name, chunk_array(prepare_array(item[0], int(item[1]), self.sample_rate, name), block))
-        raise SsaserError(f"expected a path or (array, sample_rate), got {type(item).__name__}")
+            wave = prepare_array(item[0], int(item[1]), self.sample_rate, name, limits.audio)
+            return _Stream(name, chunk_array(wave, int(BLOCK_SECONDS * self.sample_rate)))
+        raise SsaserError(f"expected a path, bytes or (array, sample_rate), got {type(item).__name__}")
 
-    def hop_frames(self, hop: float) -> int:
-        """Frames per ``hop`` seconds (raises :class:`SsaserError` below one frame)."""
-        frames = round(hop * self.sample_rate / self.feature_config.hop_length)
-        if frames < 1:
-            raise SsaserError(f"hop must be at least one frame ({self.feature_config.hop_length / self.sample_rate:g} s)")
-        return frames
+    def hop_frames(self, hop: float, limits: InferenceLimits | None = None) -> int:
+        """Frames per ``hop`` seconds.
+
+        Raises
+        ------
+        SsaserError
+            A hop that is not a finite number, shorter than one frame or than ``limits.min_hop``.
+        """
+        limits = limits or self.limits
+        frame = self.feature_config.hop_length / self.sample_rate
+        if isinstance(hop, bool) or not isinstance(hop, (int, float)) or not math.isfinite(hop):
+            raise SsaserError(f"hop must be a finite number of seconds, got {hop!r}")
+        smallest = max(frame, limits.min_hop or 0.0)
+        if hop < smallest - 1e-12:
+            raise SsaserError(f"hop must be at least {smallest:g} s, got {hop:g}")
+        # Longer than the audio gives one window anyway; the cap keeps the frame count an int.
+        return max(1, round(min(hop, 1e6) / frame))
+
+    def estimate_windows(self, seconds: float, hop: float | None = None) -> int:
+        """Windows a call scores for ``seconds`` of audio (and a timeline every ``hop`` s)."""
+        cfg = self.feature_config
+        frames = cfg.num_frames(round(seconds * cfg.sample_rate))
+        hops = [cfg.segment_frames] + ([self.hop_frames(hop)] if hop is not None else [])
+        return count_windows(frames, hops, cfg.segment_frames)
 
     def _jobs(self, streams: Sequence[_Stream], hops: list[int]) -> Iterator[WindowJob | StreamEnd]:
         for key, stream in enumerate(streams):
             yield from iter_window_jobs(stream.blocks, self.feature_config, hops, key=key, source=stream.source)
 
-    def _analyze(self, streams: Sequence[_Stream], hop: float | None) -> list[tuple[Prediction, Timeline | None]]:
+    def _analyze(self, streams: Sequence[_Stream], hop: float | None,
+                 limits: InferenceLimits) -> list[tuple[Prediction, Timeline | None]]:
         cfg = self.feature_config
         seg = cfg.segment_frames
-        hop_frames = None if hop is None else self.hop_frames(hop)
+        hop_frames = None if hop is None else self.hop_frames(hop, limits)
         hops = sorted({seg} | ({hop_frames} if hop_frames else set()))
         scored: dict[int, dict[int, np.ndarray]] = {}
         out: list[tuple[Prediction, Timeline | None]] = []
+        deadline = limits.deadline()
         with torch.inference_mode():
             for item in score_jobs(self._jobs(streams, hops), self.backend, self._mean, self._std, self.batch_size):
                 if isinstance(item, StreamEnd):
                     out.append(self._collect(streams[item.key].source, scored.pop(item.key, {}), item, hop_frames))
                 else:
                     job, probs = item
-                    scored.setdefault(job.key, {})[job.start] = probs
+                    windows = scored.setdefault(job.key, {})
+                    windows[job.start] = probs
+                    limits.check_windows(streams[job.key].source, len(windows))
+                limits.check_time(streams[0].source, deadline)
         return out
 
     def _collect(self, source: str, probs: dict[int, np.ndarray], end: StreamEnd,

@@ -108,13 +108,22 @@ class Timeline:
         return Path(path)
 
     def write(self, path: str | Path) -> Path:
-        """Write by suffix: ``.json``, ``.csv`` or ``.png``."""
+        """Write by suffix: ``.json``, ``.csv`` or ``.png`` (folders created as needed).
+
+        Raises
+        ------
+        SsaserError
+            An unknown suffix, or a path that cannot be written (one line, the OS's reason).
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         writers = {".json": self.write_json, ".csv": self.write_csv, ".png": self.plot}
         if path.suffix.lower() not in writers:
             raise SsaserError(f"{path}: a timeline file must end with one of {', '.join(TIMELINE_SUFFIXES)}")
-        return writers[path.suffix.lower()](path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return writers[path.suffix.lower()](path)
+        except OSError as exc:
+            raise SsaserError(f"{path}: cannot write the timeline ({exc.strerror or exc})") from None
 
     def write_all(self, stem: str | Path) -> list[Path]:
         """Write ``STEM.json``, ``STEM.csv`` and ``STEM.png``."""

@@ -71,6 +71,20 @@ def window_included(start: int, hop: int, total_frames: int, segment_frames: int
     return start == 0 or start - hop < total_frames - segment_frames
 
 
+def count_windows(total_frames: int, hops: Sequence[int], segment_frames: int) -> int:
+    """Windows that :func:`iter_window_jobs` yields for ``total_frames`` frames and these hops.
+
+    Exact for one hop; for several, the sum over the hops, an upper bound (a start that two
+    sequences share is computed once). Closed form, without touching any audio: what a
+    request's work is checked against before it runs.
+    """
+    if total_frames <= 0:
+        return 0
+    span = max(0, total_frames - segment_frames)
+    counts = [1 + -(-span // hop) for hop in hops]  # starts 0, hop, ... (window_included)
+    return sum(counts)
+
+
 def _next_start(start: int, hops: Sequence[int]) -> int:
     return min((start // hop + 1) * hop for hop in hops)
 

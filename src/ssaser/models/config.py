@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ssaser.errors import SsaserError
+from ssaser.settings_checks import check_choice, check_fields, checked, from_mapping
 
 ATTENTION_SCALINGS = ("sqrt_T", "sqrt_d")
 SSA_CONTEXTS = ("concat", "sum")
@@ -44,6 +45,11 @@ _CHOICES = {
     "constrained_gain": CONSTRAINED_GAINS,
     "embedding_activation": EMBEDDING_ACTIVATIONS,
 }
+
+
+#: Limits of :meth:`ModelConfig.cost` (the paper preset: about 12 M parameters, 28 GFLOP).
+MAX_PARAMETERS = 200_000_000
+MAX_GFLOP_PER_SEGMENT = 300.0
 
 
 class ModelConfigError(SsaserError):
@@ -107,42 +113,70 @@ class ModelConfig:
         Dropout after the linear layer and on the embeddings (training only).
     """
 
-    n_mels: int = 40
-    in_channels: int = 3
-    segment_frames: int = 300
-    conv_first_channels: int = 128
-    conv_channels: int = 256
-    n_conv_layers: int = 6
-    kernel: tuple[int, int] = (5, 3)
-    pool: tuple[int, int] = (2, 2)
+    # Bounds: a model file is checked before any tensor is allocated from it (see cost()).
+    n_mels: int = checked(40, kind=int, lo=1, hi=512)
+    in_channels: int = checked(3, kind=int, lo=1, hi=3)
+    segment_frames: int = checked(300, kind=int, lo=1, hi=6000)
+    conv_first_channels: int = checked(128, kind=int, lo=1, hi=1024)
+    conv_channels: int = checked(256, kind=int, lo=1, hi=1024)
+    n_conv_layers: int = checked(6, kind=int, lo=1, hi=32)
+    kernel: tuple[int, int] = checked((5, 3), kind=int, lo=1, hi=31, items=2)
+    pool: tuple[int, int] = checked((2, 2), kind=int, lo=1, hi=64, items=2)
     batch_norm: bool = True
-    leaky_slope: float = 0.01
-    linear_units: int = 768
-    lstm_hidden: int = 128
-    embedding_dim: int = 128
+    leaky_slope: float = checked(0.01, kind=float, lo=0, hi=1)
+    linear_units: int = checked(768, kind=int, lo=1, hi=8192)
+    lstm_hidden: int = checked(128, kind=int, lo=1, hi=2048)
+    embedding_dim: int = checked(128, kind=int, lo=1, hi=4096)
     attention_scaling: str = "sqrt_T"
     ssa_context: str = "concat"
-    lambda_speaker: float = 1.0
+    lambda_speaker: float = checked(1.0, kind=float, lo=0, hi=1000)
     constrained_eval_scale: str = "row"
     constrained_gain: str = "learned"
     embedding_activation: str = "leaky_relu"
-    dropout: float = 0.1
+    dropout: float = checked(0.1, kind=float, lo=0, hi=1, hi_open=True)
 
     def __post_init__(self) -> None:
+        check_fields(self, ModelConfigError)
         # JSON gives lists; keep tuples so that configs compare and hash equal.
-        object.__setattr__(self, "kernel", tuple(int(v) for v in self.kernel))
-        object.__setattr__(self, "pool", tuple(int(v) for v in self.pool))
+        object.__setattr__(self, "kernel", tuple(self.kernel))
+        object.__setattr__(self, "pool", tuple(self.pool))
+        if not isinstance(self.batch_norm, bool):
+            raise ModelConfigError(f"batch_norm must be true or false, got {self.batch_norm!r}")
         for name, choices in _CHOICES.items():
-            if getattr(self, name) not in choices:
-                raise ModelConfigError(f"{name} must be one of {choices}, got {getattr(self, name)!r}")
-        if len(self.kernel) != 2 or len(self.pool) != 2:
-            raise ModelConfigError("kernel and pool must be (time, frequency) pairs")
-        if self.n_conv_layers < 1:
-            raise ModelConfigError("n_conv_layers must be at least 1")
+            check_choice(name, getattr(self, name), choices, ModelConfigError)
         if self.frames_after_pool < 1 or self.mels_after_pool < 1:
             raise ModelConfigError(
                 f"pool {self.pool} leaves no frames or bands of a {self.segment_frames} x {self.n_mels} segment"
             )
+        parameters, gflop = self.cost()
+        if parameters > MAX_PARAMETERS or gflop > MAX_GFLOP_PER_SEGMENT:
+            raise ModelConfigError(
+                f"model too large: about {parameters / 1e6:.0f} M parameters and {gflop:.0f} GFLOP per segment "
+                f"and branch (limits {MAX_PARAMETERS / 1e6:.0f} M, {MAX_GFLOP_PER_SEGMENT:g} GFLOP)"
+            )
+
+    def cost(self) -> tuple[int, float]:
+        """Estimated parameters and GFLOP per segment of one CRNN branch, from the sizes alone.
+
+        Convolutions, the linear layer and the BLSTM (2 FLOPs per multiply-add), which is where
+        nearly all of the work is (``ssaser describe`` counts it exactly on a built model);
+        computed without building anything, so that a file asking for a huge network is
+        refused before any allocation.
+        """
+        k = self.kernel[0] * self.kernel[1]
+        t0, m0 = self.segment_frames, self.n_mels
+        t1, m1 = self.frames_after_pool, self.mels_after_pool
+        c1, c = self.conv_first_channels, self.conv_channels
+        later = self.n_conv_layers - 1
+        last = c if later else c1
+        h, units = self.lstm_hidden, self.linear_units
+        lstm = 2 * 4 * h * (units + h + 2)
+        params = (k * self.in_channels * c1 + k * c1 * c + max(0, later - 1) * k * c * c
+                  + last * m1 * units + lstm + 4 * (2 * h) ** 2)
+        flops = 2 * (k * self.in_channels * c1 * t0 * m0
+                     + (k * c * t1 * m1 * (c1 + c * (later - 1)) if later else 0)
+                     + last * m1 * units * t1) + 2 * 4 * h * (units + h) * t1 * 2
+        return int(params), flops / 1e9
 
     @property
     def frames_after_pool(self) -> int:
@@ -168,12 +202,9 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ModelConfig":
-        """Inverse of :meth:`to_dict`; unknown keys are an error (a file from another version)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise ModelConfigError(f"unknown model config keys: {', '.join(unknown)}")
-        return cls(**dict(data))
+        """Inverse of :meth:`to_dict`; unknown keys, wrong types and sizes out of range are a
+        :class:`ModelConfigError` (a file from another version, or a hostile one)."""
+        return from_mapping(cls, data, ModelConfigError, "model_config")
 
     def replace(self, **changes: Any) -> "ModelConfig":
         """A copy with some fields changed (validated again)."""

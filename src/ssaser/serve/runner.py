@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from ssaser.inference import Recognizer
-from ssaser.serve.app import DEFAULT_MAX_UPLOAD_MB, create_app
+from ssaser.serve.app import create_app
+from ssaser.serve.limits import ServiceLimits
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(recognizer: Recognizer, host: str = "127.0.0.1", port: int = 8000,
-          max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB, max_concurrency: int | None = None,
+def serve(recognizer: Recognizer, host: str = "127.0.0.1", port: int = 8000, limits: ServiceLimits | None = None,
           access_log: bool = False, log_level: str = "info") -> None:
     """Serve ``recognizer`` over HTTP until interrupted.
 
@@ -38,11 +38,9 @@ def serve(recognizer: Recognizer, host: str = "127.0.0.1", port: int = 8000,
         Interface to bind; loopback by default (other hosts expose the service to the network).
     port : int
         TCP port (0: any free one, printed by uvicorn).
-    max_upload_mb : float
-        Request body cap (413 above it).
-    max_concurrency : int, optional
-        Inferences at once; default the CPU count. Each gets ``cores // max_concurrency`` torch
-        threads so that they do not oversubscribe the CPU.
+    limits : ServiceLimits, optional
+        Upload, audio and work bounds; the light lane's slots each get
+        ``cores // concurrency`` torch threads so that they do not oversubscribe the CPU.
     access_log : bool
         Log every request (off: it costs throughput under load).
     log_level : str
@@ -50,12 +48,13 @@ def serve(recognizer: Recognizer, host: str = "127.0.0.1", port: int = 8000,
     """
     import uvicorn
 
+    limits = limits or ServiceLimits()
     cores = os.cpu_count() or 1
-    slots = max_concurrency or cores
-    torch.set_num_threads(max(1, cores // slots))
+    torch.set_num_threads(max(1, cores // limits.slots))
     if not is_loopback(host):
         log.warning("binding %s: the service is reachable from the network and has no authentication", host)
     # One warm-up pass so that the first client does not pay for lazy initialisation.
     recognizer.classify(np.zeros(recognizer.sample_rate, dtype=np.float32), recognizer.sample_rate)
-    app = create_app(recognizer, max_upload_mb=max_upload_mb, max_concurrency=slots)
-    uvicorn.run(app, host=host, port=port, access_log=access_log, log_level=log_level)
+    app = create_app(recognizer, limits)
+    uvicorn.run(app, host=host, port=port, access_log=access_log, log_level=log_level,
+                limit_concurrency=limits.max_connections)

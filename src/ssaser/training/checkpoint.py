@@ -9,41 +9,20 @@ and Windows, so a reader (or a resumed run) only ever sees a whole checkpoint.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any
 
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
+from ssaser.atomic_files import atomic_write
 
-def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
-    """Write a file atomically: ``write(handle)`` into a temporary file beside ``path``, fsync, rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+__all__ = ["AtomicCheckpointIO", "atomic_torch_save"]
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
-    """``torch.save(obj)`` to ``path`` atomically (see :func:`atomic_write`)."""
+    """``torch.save(obj)`` to ``path`` atomically (see :func:`ssaser.atomic_files.atomic_write`)."""
     return atomic_write(path, lambda handle: torch.save(obj, handle))
-
-
-def atomic_write_json(data: Any, path: str | Path) -> Path:
-    """JSON (indented) to ``path`` atomically."""
-    return atomic_write(path, lambda handle: handle.write((json.dumps(data, indent=1) + "\n").encode()))
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

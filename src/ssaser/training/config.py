@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from ssaser.errors import SsaserError
+from ssaser.settings_checks import check_fields, checked, from_mapping
 
 
 class ConfigError(SsaserError):
@@ -63,34 +64,30 @@ class TrainConfig:
     preset: str = "lite"
     model_options: dict = field(default_factory=dict)
     feature_options: dict = field(default_factory=dict)
-    epochs: int = 30
-    batch_size: int = 40
-    batches_per_epoch: int | None = None
-    lr: float = 1e-4
-    betas: tuple[float, float] = (0.9, 0.999)
-    weight_decay: float = 0.0
-    patience: int = 0
-    seed: int = 0
+    epochs: int = checked(30, kind=int, lo=1, hi=100_000)
+    batch_size: int = checked(40, kind=int, lo=1, hi=100_000)
+    batches_per_epoch: int | None = checked(None, kind=int, lo=1, hi=10_000_000, optional=True)
+    lr: float = checked(1e-4, kind=float, lo=0, hi=10, lo_open=True)
+    betas: tuple[float, float] = checked((0.9, 0.999), kind=float, lo=0, hi=1, hi_open=True, items=2)
+    weight_decay: float = checked(0.0, kind=float, lo=0, hi=10)
+    patience: int = checked(0, kind=int, lo=0, hi=100_000)
+    seed: int = checked(0, kind=int, lo=0, hi=2**32 - 1)
     bf16: bool = False
-    segment_hop: int | None = None
-    val_fraction: float = 0.2
-    num_workers: int = 0
+    segment_hop: int | None = checked(None, kind=int, lo=1, hi=6000, optional=True)
+    val_fraction: float = checked(0.2, kind=float, lo=0, hi=1, hi_open=True)
+    num_workers: int = checked(0, kind=int, lo=0, hi=256)
 
     def __post_init__(self) -> None:
+        check_fields(self, ConfigError)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
-        checks = [
-            (self.epochs >= 1, "epochs must be at least 1"),
-            (self.batch_size >= 1, "batch_size must be at least 1"),
-            (self.lr > 0, "lr must be positive"),
-            (len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "betas must be two values in [0, 1)"),
-            (self.patience >= 0, "patience must be >= 0"),
-            (0 <= self.val_fraction < 1, "val_fraction must be in [0, 1)"),
-            (self.batches_per_epoch is None or self.batches_per_epoch >= 1, "batches_per_epoch must be >= 1"),
-            (self.segment_hop is None or self.segment_hop >= 1, "segment_hop must be >= 1"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(message)
+        for name in ("model", "preset"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"{name} must be a name, got {getattr(self, name)!r}")
+        for name in ("model_options", "feature_options"):
+            if not isinstance(getattr(self, name), dict):
+                raise ConfigError(f"{name} must be a mapping of keys to values, got {getattr(self, name)!r}")
+        if not isinstance(self.bf16, bool):
+            raise ConfigError(f"bf16 must be true or false, got {self.bf16!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON/YAML-able dict."""
@@ -101,10 +98,8 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "TrainConfig":
         """Build from a mapping; unknown keys are an error so that typos do not pass silently."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise ConfigError(f"unknown configuration key(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"a configuration must be a mapping of keys to values, got {type(data).__name__}")
         data = dict(data)
         for key, kind in _NUMERIC.items():
             # YAML 1.1 reads "3e-4" (no dot) as a string: convert numbers by the field's type.
@@ -113,10 +108,7 @@ class TrainConfig:
                     data[key] = kind(data[key])
                 except ValueError:
                     raise ConfigError(f"{key} must be a number, got {data[key]!r}") from None
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise ConfigError(f"bad configuration: {exc}") from None
+        return from_mapping(cls, data, ConfigError, "configuration")
 
 
 _NUMERIC = {"epochs": int, "batch_size": int, "batches_per_epoch": int, "lr": float, "weight_decay": float,

@@ -22,7 +22,7 @@ from ssaser.evaluation.metrics import paired_comparisons, summarize_folds
 from ssaser.evaluation.outputs import write_outputs
 from ssaser.evaluation.report import write_report
 from ssaser.models import get_preset
-from ssaser.training.checkpoint import atomic_write_json
+from ssaser.atomic_files import atomic_write_json
 from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.experiment import CorpusData, load_corpus
 from ssaser.training.fit import TrainerOptions

@@ -153,6 +153,8 @@ def fit_system(
         **options.extra,
     )
     ckpt_path = str(last) if resume and last.is_file() else None
+    if ckpt_path is not None:
+        check_checkpoint(last)
     with warnings.catch_warnings():
         # Small in-memory sets: Lightning's advice about worker processes does not apply.
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
@@ -166,6 +168,19 @@ def fit_system(
     best_epoch = max(scored, key=lambda h: h["val_uar"])["epoch"] if scored else trainer.current_epoch - 1
     return FitOutcome(module.cpu().eval(), history, int(best_epoch), int(trainer.current_epoch), trainer.is_global_zero,
                       str(trainer.precision))
+
+
+def check_checkpoint(path: Path) -> None:
+    """Refuse, in one line, a checkpoint that cannot be resumed from (truncated, not a
+    checkpoint, or holding objects that only unpickling code could build)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types here (UnpicklingError, RuntimeError, EOFError, ...)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise SsaserError(f"{path}: cannot resume from this checkpoint ({type(exc).__name__}: {first[:200]}); "
+                          "delete it to start over") from None
+    if not isinstance(state, dict) or "state_dict" not in state or "epoch" not in state:
+        raise SsaserError(f"{path}: not a Lightning checkpoint of ssaser (no state_dict / epoch); delete it to start over")
 
 
 @torch.no_grad()

@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from ssaser.training.checkpoint import atomic_write_json
+from ssaser.atomic_files import atomic_write_json
 from ssaser.training.config import TrainConfig
 from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
 from ssaser.training.fit import TrainerOptions

@@ -1,0 +1,49 @@
+"""Checks of the paths a command is given, made before any heavy import (torch loads in 2-20 s).
+
+Each failure is an :class:`~ssaser.errors.SsaserError` with one line, so that a typo in a path
+is answered at once and never as a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ssaser.errors import ModelFileError, SsaserError
+
+
+def require_model_dir(path: Path) -> Path:
+    """``path`` must be a folder holding ``config.json`` (a model directory)."""
+    if not path.exists():
+        raise ModelFileError(f"{path}: model directory not found")
+    if not path.is_dir():
+        raise ModelFileError(f"{path}: not a model directory (a file, not a folder)")
+    if not (path / "config.json").is_file():
+        raise ModelFileError(f"{path}: not a model directory (no config.json)")
+    return path
+
+
+def writable_folder(path: Path, what: str) -> bool:
+    """Check that ``path`` is, or can be made, a writable folder; True if it must be created.
+
+    Nothing is created here: the caller creates it (and says so) once the work succeeded.
+    """
+    if path.exists():
+        if not path.is_dir():
+            raise SsaserError(f"{what} {path}: exists and is not a folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise SsaserError(f"{what} {path}: folder is not writable")
+        return False
+    parent = next((p for p in path.absolute().parents if p.exists()), None)
+    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise SsaserError(f"{what} {path}: cannot create it ({parent} is not a writable folder)")
+    return True
+
+
+def writable_file(path: Path, what: str) -> None:
+    """Check that ``path`` can be written: not a folder, in a folder that is or can be made writable."""
+    if path.is_dir():
+        raise SsaserError(f"{what} {path}: is a folder, expected a file name")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise SsaserError(f"{what} {path}: exists and is not writable")
+    writable_folder(path.parent, what)
