@@ -10,7 +10,16 @@ from pathlib import Path
 
 
 class SsaserError(Exception):
-    """Base class of every error ssaser raises on purpose."""
+    """Base class of every error ssaser raises on purpose.
+
+    The message is kept to one line: a line break that comes from the input (a CSV header, a
+    file name) is written as ``\\n``, so a log or a JSON error body never splits.
+    """
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (args[0].replace("\r", "\\r").replace("\n", "\\n"),)
+        super().__init__(*args)
 
 
 class AudioError(SsaserError):

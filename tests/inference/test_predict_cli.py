@@ -83,3 +83,38 @@ def test_user_errors_exit_1_with_one_line(model_dir, audio_files, tmp_path, caps
     assert main(["predict", str(model_dir), str(good), "--timeline", str(tmp_path / "t"), "--hop", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("ssaser predict: error: ") for line in err)
+
+
+@pytest.mark.parametrize("hop", ["nan", "inf", "-1", "1e400"])
+def test_bad_hop_is_refused_by_the_parser(model_dir, audio_files, tmp_path, hop, capsys):
+    assert main(["predict", str(model_dir), str(audio_files[0]), "--timeline", str(tmp_path / "t"), "--hop", hop]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "argument --hop" in err[0]
+
+
+def test_timeline_targets_that_cannot_be_written_are_one_line(model_dir, audio_files, tmp_path, capsys):
+    good, _, other = audio_files
+    existing = tmp_path / "existing.json"
+    existing.write_text("{}")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    cases = [
+        [str(good), str(other), "--timeline", str(existing)],  # two inputs, one file
+        [str(good), str(other), "--timeline", str(blocker)],  # a file where a folder must be
+        [str(good), "--timeline", str(blocker / "sub" / "t.json")],  # a folder under a file
+        [str(good), "--timeline", str(tmp_path)],  # a folder given with one input: fine, see below
+    ]
+    codes = [main(["predict", str(model_dir), *case]) for case in cases]
+    assert codes == [1, 1, 1, 0]
+    err = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(err) == 3 and all(line.startswith("ssaser predict: error: --timeline ") for line in err), err
+
+
+def test_timeline_names_what_it_wrote_and_the_folder_it_made(model_dir, audio_files, tmp_path, capsys):
+    good, _, other = audio_files
+    out = tmp_path / "new" / "timelines"
+    assert main(["predict", str(model_dir), str(good), str(other), "--timeline", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"wrote 6 timeline file(s) to {out}" in err
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{s}.timeline{x}" for s in ("good", "other")
+                                                           for x in (".json", ".csv", ".png"))

@@ -132,3 +132,39 @@ def test_training_commands_restart_with_retained_memory_unless_told_not_to():
         if command != "demo":  # the flag is one of the training options argparse accepts
             build_parser().parse_args([command, "--manifest", "m.csv", "--out", "o", "--system-malloc"])
     assert not wants_retained_memory(["predict", "x.wav"]) and not wants_retained_memory([])
+
+
+@pytest.mark.parametrize("content", [b"not a checkpoint", b"PK\x03\x04" + b"\x00" * 64])
+def test_resume_from_a_corrupt_checkpoint_is_one_line(tiny_manifest, feature_cache, tmp_path, capsys, content):
+    out = tmp_path / "run"
+    (out / "checkpoints").mkdir(parents=True)
+    (out / "checkpoints" / "last.ckpt").write_bytes(content)
+    assert main(_train_args(tiny_manifest, feature_cache, out, "--model", "acrnn", "--epochs", "1", "--resume")) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot resume from this checkpoint" in err[0] and "delete it" in err[0], err
+
+
+def test_resume_refuses_a_checkpoint_that_would_run_code(tiny_manifest, feature_cache, tmp_path, capsys):
+    out = tmp_path / "run"
+    (out / "checkpoints").mkdir(parents=True)
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    torch.save({"state_dict": {}, "epoch": 0, "x": Payload()}, out / "checkpoints" / "last.ckpt")
+    assert main(_train_args(tiny_manifest, feature_cache, out, "--model", "acrnn", "--epochs", "1", "--resume")) == 1
+    assert not (tmp_path / "pwned").exists()
+    assert "cannot resume from this checkpoint" in capsys.readouterr().err
+
+
+def test_a_class_of_one_utterance_is_a_warning(tiny_manifest, feature_cache, capsys):
+    import pandas as pd
+
+    df = pd.read_csv(tiny_manifest)
+    df.loc[0, "emotion"] = "happy"
+    manifest = tiny_manifest.with_name("thin.csv")  # beside the original: same relative paths
+    df.to_csv(manifest, index=False)
+    main(_train_args(manifest, feature_cache, manifest.with_name("thin_run"), "--model", "acrnn", "--epochs", "1"))
+    err = capsys.readouterr().err
+    assert "ssaser train: warning: emotion 'happy' has 1 utterance" in err

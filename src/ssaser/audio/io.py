@@ -158,13 +158,28 @@ def _check_path(path: str | Path) -> Path:
     return path
 
 
+class _Bytes(io.BytesIO):
+    """An in-memory file whose failed seek leaves the position as it was, as ``fseek`` does.
+
+    A corrupt header can make libsndfile seek before the start; ``BytesIO`` raises there, inside
+    a cffi callback, which prints "Exception ignored from cffi callback" on stderr for every such
+    upload. libsndfile sees the unchanged position and fails the read itself.
+    """
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        try:
+            return super().seek(offset, whence)
+        except (ValueError, OverflowError):
+            return self.tell()
+
+
 def _opener(audio: AudioSource, source: str | None) -> tuple[str | BinaryIO, str]:
     """What soundfile opens for a path or the bytes of a file, and the name for errors."""
     if isinstance(audio, (bytes, bytearray, memoryview)):
         name = source or "<bytes>"
         if not len(audio):
             raise AudioError(name, "file is empty")
-        return io.BytesIO(bytes(audio)), name
+        return _Bytes(bytes(audio)), name
     return str(_check_path(audio)), source or str(audio)
 
 

@@ -120,6 +120,8 @@ def fit_system(
     last = ckpt_dir / "last.ckpt"
     if not resume and ckpt_dir.is_dir() and any(ckpt_dir.glob("*.ckpt")):
         raise SsaserError(f"{ckpt_dir} already holds checkpoints: pass --resume to continue, or another --out")
+    if resume and last.is_file():
+        check_checkpoint(last)  # before the Trainer exists: nothing is set up for a file we refuse
     L.seed_everything(config.seed, workers=True, verbose=False)
     module = module_from_config(config.model, config.preset, config.model_options, n_emotions, n_speakers,
                                 lr=config.lr, betas=config.betas, weight_decay=config.weight_decay, seed=config.seed)
@@ -153,8 +155,6 @@ def fit_system(
         **options.extra,
     )
     ckpt_path = str(last) if resume and last.is_file() else None
-    if ckpt_path is not None:
-        check_checkpoint(last)
     with warnings.catch_warnings():
         # Small in-memory sets: Lightning's advice about worker processes does not apply.
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
