@@ -40,7 +40,8 @@ def test_recognizer_uses_enrolled_statistics(recordings, model_dir, voice, tmp_p
     path = enroll(recordings).save(tmp_path / "spk.json")
     recognizer = Recognizer.from_pretrained(model_dir, speaker_stats=path)
     prediction = recognizer.classify(voice, 16000)
-    assert prediction.normalization.kind == "speaker-stats" and prediction.normalization.source == path.name  # the name only: never a server path
+    # The file's name only: a service never shows its paths.
+    assert prediction.normalization.kind == "speaker-stats" and prediction.normalization.source == path.name
     baseline = Recognizer.from_pretrained(model_dir).classify(voice, 16000)
     assert baseline.normalization.kind == "global"
     assert any(abs(prediction.scores[k] - baseline.scores[k]) > 1e-7 for k in prediction.scores)

@@ -3,8 +3,8 @@
 Layout: ``root/v1-<config digest>/<hash[:2]>/<hash>.npy`` with ``hash`` the SHA-256 of the
 audio file's bytes, so a renamed or copied file hits the same entry and an edited one misses.
 Writes go through :func:`ssaser.atomic_files.atomic_write` (a unique temporary file in the same
-folder, fsynced, renamed into place; concurrent writers such as DDP ranks each use their own): an interrupted write leaves at most a stray
-``*.tmp`` file, which is never read back, never a half-written entry.
+folder, fsynced, renamed into place; concurrent writers such as DDP ranks each use their own):
+an interrupted write leaves at most a stray ``*.tmp`` file, never a half-written entry.
 """
 
 from __future__ import annotations

@@ -3,22 +3,27 @@
 ``Recognizer.from_pretrained(model_dir)`` then ``classify_file``, ``classify``,
 ``classify_batch``, ``timeline``; results are :class:`Prediction` / :class:`Timeline`. Never
 imports :mod:`ssaser.training`.
+
+Names are imported on first use (PEP 562): the command line reaches light modules such as
+``ssaser.inference.timeline`` or ``ssaser.inference.limits`` without loading torch.
 """
 
-from ssaser.inference.enrollment import SpeakerStats, SpeakerStatsError, enroll
-from ssaser.inference.recognizer import Recognizer, default_onnx_path, prepare_array
-from ssaser.inference.results import Normalization, Prediction, SegmentResult
-from ssaser.inference.timeline import Timeline
+from __future__ import annotations
 
-__all__ = [
-    "Normalization",
-    "Prediction",
-    "Recognizer",
-    "SegmentResult",
-    "SpeakerStats",
-    "SpeakerStatsError",
-    "Timeline",
-    "default_onnx_path",
-    "enroll",
-    "prepare_array",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Normalization": "results", "Prediction": "results", "SegmentResult": "results",
+    "Recognizer": "recognizer", "default_onnx_path": "recognizer", "prepare_array": "recognizer",
+    "SpeakerStats": "enrollment", "SpeakerStatsError": "enrollment", "enroll": "enrollment",
+    "Timeline": "timeline", "InferenceLimits": "limits", "WorkLimitError": "limits",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ssaser.inference' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ssaser.inference.{_EXPORTS[name]}"), name)
