@@ -23,7 +23,6 @@ parts, each a table:
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
@@ -44,22 +43,9 @@ from ssaser.inference.random_model import build_random_model_dir, generated_voic
 from ssaser.serve.local import LocalServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "serve"))
-from hostile_files import hostile_uploads  # noqa: E402
+from hostile_files import hostile_uploads, rss_mb, wav  # noqa: E402
 
 ENV = {"OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def wav(seconds: float, seed: int = 0) -> bytes:
-    buffer = io.BytesIO()
-    sf.write(buffer, generated_voice(seconds, seed=seed), 16000, format="WAV")
-    return buffer.getvalue()
 
 
 def timed_post(url: str, payload: bytes, params: dict | None = None, timeout: float = 300.0) -> tuple[int, float, str]:

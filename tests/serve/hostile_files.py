@@ -1,12 +1,31 @@
-"""Small audio files that ask for a lot of work: the cases of the hostile-input probe (#19)."""
+"""Small audio files that ask for a lot of work (the cases of the hostile-input probe, #19), and the
+helpers its test and benchmark share."""
 
 from __future__ import annotations
 
 import io
 import struct
+from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from ssaser.inference.random_model import generated_voice
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MiB (Linux ``/proc``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def wav(seconds: float, seed: int = 0) -> bytes:
+    """A generated voice as the bytes of a 16 kHz WAV: a normal request."""
+    buffer = io.BytesIO()
+    sf.write(buffer, generated_voice(seconds, seed=seed), 16000, format="WAV")
+    return buffer.getvalue()
 
 
 def wav_bytes(samples: int, rate: int, seed: int = 0) -> bytes:

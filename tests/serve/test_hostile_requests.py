@@ -4,7 +4,6 @@ being answered meanwhile."""
 
 from __future__ import annotations
 
-import io
 import sys
 import threading
 import time
@@ -12,30 +11,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-import soundfile as sf
 
-from ssaser.inference.random_model import build_random_model_dir, generated_voice
+from ssaser.inference.random_model import build_random_model_dir
 from ssaser.serve.local import LocalServer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hostile_files import hostile_uploads, wav_bytes  # noqa: E402
+from hostile_files import hostile_uploads, rss_mb, wav, wav_bytes  # noqa: E402
 
 #: Generous bounds: a refusal reads the header only, so it is milliseconds on a quiet machine.
 REFUSAL_SECONDS = 10.0
 RSS_GROWTH_MB = 300.0
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
-
-
-def wav(seconds: float, seed: int = 0) -> bytes:
-    buffer = io.BytesIO()
-    sf.write(buffer, generated_voice(seconds, seed=seed), 16000, format="WAV")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
