@@ -39,7 +39,7 @@ import httpx
 import soundfile as sf
 
 import ssaser
-from ssaser.inference.random_model import build_random_model_dir, generated_voice
+from _fixtures import build_random_model_dir, generated_voice
 from ssaser.serve.local import LocalServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "serve"))

@@ -29,7 +29,7 @@ from _common import set_threads, time_calls  # noqa: E402
 from ssaser.inference.backends import OnnxBackend, TorchBackend  # noqa: E402
 from ssaser.inference.graph import build_graph  # noqa: E402
 from ssaser.inference.onnx_export import export_onnx  # noqa: E402
-from ssaser.inference.random_model import build_random_model, generated_voice  # noqa: E402
+from _fixtures import build_random_model, generated_voice  # noqa: E402
 from ssaser.inference.recognizer import Recognizer  # noqa: E402
 
 TARGETS = {"lite": 0.01, "paper": 0.25}  # RTF targets with 2 threads (issue #6)

@@ -25,7 +25,7 @@ import httpx
 import numpy as np
 import soundfile as sf
 
-from ssaser.inference.random_model import build_random_model_dir, generated_voice
+from _fixtures import build_random_model_dir, generated_voice
 from ssaser.serve.local import LocalServer
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from ssaser.inference import Recognizer
-from ssaser.inference.random_model import build_random_model_dir, generated_voice
+from _fixtures import build_random_model_dir, generated_voice
 
 
 def peak_rss_mb() -> float:

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from ssaser.inference import Recognizer
-from ssaser.inference.random_model import build_random_model_dir, generated_voice
+from random_models import build_random_model_dir, generated_voice
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import soundfile as sf
 from ssaser.errors import AudioError
 from ssaser.features import FeatureConfig, compute_features
 from ssaser.inference import Recognizer, SpeakerStats, SpeakerStatsError, enroll
-from ssaser.inference.random_model import generated_voice
+from random_models import generated_voice
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from ssaser.inference import Recognizer
 from ssaser.inference.backends import OnnxBackend, TorchBackend
 from ssaser.inference.graph import build_graph
 from ssaser.inference.onnx_export import _export, export_onnx
-from ssaser.inference.random_model import build_random_model, generated_voice
+from random_models import build_random_model, generated_voice
 from ssaser.inference.windows import iter_window_jobs
 from ssaser.models import load_model_dir
 

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from ssaser.cli.main import main
-from ssaser.inference.random_model import generated_voice
+from random_models import generated_voice
 
 
 @pytest.fixture

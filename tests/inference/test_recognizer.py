@@ -12,7 +12,7 @@ import torch
 from ssaser.errors import AudioError, SsaserError
 from ssaser.features import compute_features, segment_features
 from ssaser.inference import Recognizer, prepare_array
-from ssaser.inference.random_model import generated_voice
+from random_models import generated_voice
 from ssaser.inference.windows import StreamEnd, chunk_array, iter_window_jobs
 
 

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from ssaser.errors import SsaserError
-from ssaser.inference.random_model import generated_voice
+from random_models import generated_voice
 
 
 def write_long_wav(path, minutes: float) -> None:

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ssaser.errors import ModelFileError, SsaserError
-from ssaser.inference.random_model import build_random_model_dir
+from random_models import build_random_model_dir
 from ssaser.models import load_model_dir
 from ssaser.models.config import PRESETS, ModelConfig, ModelConfigError
 from ssaser.models.describe import describe_system

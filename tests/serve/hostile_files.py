@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ssaser.inference.random_model import generated_voice
+from random_models import generated_voice
 
 
 def rss_mb(pid: int) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ssaser.inference.random_model import build_random_model_dir
+from random_models import build_random_model_dir
 from ssaser.serve.local import LocalServer
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ssaser.inference.random_model import build_random_model_dir
+from random_models import build_random_model_dir
 from ssaser.serve.local import LocalServer
 
 pytest.importorskip("schemathesis")

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from ssaser.cli.main import build_parser, main
-from ssaser.inference.random_model import build_random_model_dir, generated_voice
+from random_models import build_random_model_dir, generated_voice
 from ssaser.serve.local import LocalServer
 from ssaser.serve.runner import is_loopback
 
