@@ -13,10 +13,15 @@ import shlex
 import sys
 import time
 
-from ssaser.cli.train import MODELS, add_training_arguments, config_overrides, passive_omp_threads, trainer_options
+from ssaser.cli.common import (
+    add_training_arguments,
+    config_overrides,
+    passive_omp_threads,
+    system_choices,
+    trainer_options,
+)
 from ssaser.cli import arg_types
 
-PROTOCOLS = ("sd-random", "sd-phrase", "loso")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,8 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Table-1-like report. Interrupted runs continue where they stopped when rerun.",
     )
     parser.add_argument("--manifest", required=True, help="manifest CSV")
-    parser.add_argument("--model", nargs="+", choices=MODELS, default=list(MODELS), help="systems (default: all three)")
-    parser.add_argument("--protocol", choices=PROTOCOLS, default="sd-random")
+    from ssaser.data.protocols import PROTOCOLS
+
+    systems = system_choices()
+    parser.add_argument("--model", nargs="+", choices=systems, default=list(systems),
+                        help=f"systems (default: {' '.join(systems)})")
+    parser.add_argument("--protocol", choices=tuple(PROTOCOLS), default="sd-random",
+                        help="; ".join(f"{k}: {v}" for k, v in PROTOCOLS.items()) + " (default sd-random)")
     parser.add_argument("--folds", type=arg_types.integer(2, 10000), help="number of folds (default 10; loso: one per speaker)")
     parser.add_argument("--test-fraction", type=arg_types.number(0, 0.9), default=0.0,
                         help="share held out as a test part never seen by model selection (default 0: the paper's protocol)")
@@ -46,15 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     passive_omp_threads()
-    from ssaser.training.cv import run_cv
+    from ssaser.training.cv import CvPlan, CvRun, run_cv
 
     start = time.time()
-    results = run_cv(
-        args.manifest, args.model, args.protocol, args.folds, args.out,
-        overrides=config_overrides(args), test_fraction=args.test_fraction, split_seed=args.split_seed,
-        cache=args.cache, options=trainer_options(args), command="ssaser " + shlex.join(sys.argv[1:]),
-        max_folds=args.max_folds, name=args.name, jobs=args.jobs,
-    )
+    plan = CvPlan(args.manifest, tuple(args.model), args.protocol, args.folds, args.test_fraction,
+                  args.split_seed, config_overrides(args))
+    run_options = CvRun(args.cache, trainer_options(args), args.jobs, args.max_folds, args.name,
+                        command="ssaser " + shlex.join(sys.argv[1:]))
+    results = run_cv(plan, args.out, run_options)
     if not results:
         return 0  # a non-zero DDP rank
     print_summary(results)

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from ssaser.cli.train import add_training_arguments, config_overrides, passive_omp_threads, trainer_options
+from ssaser.cli.common import add_training_arguments, config_overrides, passive_omp_threads, trainer_options
 from ssaser.cli import arg_types
 
 #: The demo's defaults: about five minutes on 2 cores with bf16 kernels, about 19 in float32 on
@@ -38,11 +38,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
     parser.add_argument("--folds", type=arg_types.integer(2, 100), default=DEMO_FOLDS, help=f"folds (default {DEMO_FOLDS})")
-    parser.add_argument("--speakers", type=arg_types.integer(2, 1000), default=DEMO_SPEAKERS)
-    parser.add_argument("--utterances-per-emotion", type=arg_types.integer(1, 10000), default=DEMO_UTTERANCES_PER_EMOTION)
+    parser.add_argument("--speakers", type=arg_types.integer(2, 1000), default=DEMO_SPEAKERS,
+                        help=f"generated speakers (default {DEMO_SPEAKERS})")
+    parser.add_argument("--utterances-per-emotion", type=arg_types.integer(1, 10000),
+                        default=DEMO_UTTERANCES_PER_EMOTION,
+                        help=f"utterances per speaker and emotion (default {DEMO_UTTERANCES_PER_EMOTION})")
     parser.add_argument("--jobs", type=arg_types.integer(1, 1024), default=DEMO_JOBS,
                         help=f"trainings side by side in worker processes (default {DEMO_JOBS} here)")
-    add_training_arguments(parser)
+    add_training_arguments(parser, epochs_default=DEMO_EPOCHS)
     parser.set_defaults(handler=run, preset="lite", epochs=DEMO_EPOCHS)
 
 
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     passive_omp_threads()
     from ssaser.cli.cv import print_summary
     from ssaser.data.synth import synthesize_corpus
-    from ssaser.training.cv import run_cv
+    from ssaser.training.cv import CvPlan, CvRun, run_cv
 
     start = time.time()
     out = Path(args.out)
@@ -63,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
                                      progress=args.progress)
     cache = args.cache or out / "feature_cache"
     overrides = {"lr": DEMO_LR, **config_overrides(args)}  # --set lr=... still wins
-    results = run_cv(manifest, ["acrnn-r", "ssa-crnn-r"], "sd-random", args.folds, out / "cv",
-                     overrides=overrides, cache=cache, options=trainer_options(args),
-                     command="ssaser " + shlex.join(sys.argv[1:]), jobs=args.jobs)
+    plan = CvPlan(manifest, ("acrnn-r", "ssa-crnn-r"), "sd-random", args.folds, overrides=overrides)
+    run_options = CvRun(cache, trainer_options(args), args.jobs, command="ssaser " + shlex.join(sys.argv[1:]))
+    results = run_cv(plan, out / "cv", run_options)
     if not results:
         return 0
     print_summary(results)

@@ -41,13 +41,11 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
+from ssaser.data.protocols import PROTOCOLS
 from ssaser.errors import ManifestError, SsaserWarning
 
-PROTOCOLS: dict[str, str] = {
-    "sd-random": "speaker-dependent, k random 80/20 splits (paper, IEMOCAP)",
-    "sd-phrase": "speaker-dependent, phrase-disjoint 80/20 splits over k phrase groups (paper, Att-HACK)",
-    "loso": "speaker-independent, leave one speaker (group) out",
-}
+__all__ = ["PROTOCOLS", "Fold", "make_folds", "thin_groups"]
+
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 

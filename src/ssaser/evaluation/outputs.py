@@ -13,17 +13,28 @@ from typing import Mapping
 
 import numpy as np
 
+from ssaser.errors import SsaserError
 from ssaser.evaluation.plots import plot_attention, plot_confusion, plot_curves, plot_tsne
-from ssaser.evaluation.report import DISPLAY, write_report
+from ssaser.evaluation.report import write_report
+from ssaser.models.registry import display_name, get_system
 
 #: Seconds per input frame, for the attention plot's time axis (10 ms hop).
 FRAME_SECONDS = 0.01
 
 
+def _has_speaker_branch(name: str) -> bool:
+    try:
+        return get_system(name).speaker_branch
+    except SsaserError:  # a run of a system this installation does not register
+        return False
+
+
 def _attention_plot(results: Mapping, out_dir: Path) -> Path | None:
     models = list(results["models"])
-    # SSA-CRNN-r shows both alpha_em and alpha_sp (the paper's Figure 3); others their SA alpha.
-    model = "ssa-crnn-r" if "ssa-crnn-r" in models else models[0]
+    # A system with a speaker branch shows both alpha_em and alpha_sp (the paper's Figure 3);
+    # others their SA alpha.
+    with_speaker = [m for m in models if _has_speaker_branch(m)]
+    model = with_speaker[0] if with_speaker else models[0]
     path = out_dir / model / "fold_0" / "outputs.npz"
     if not path.is_file():
         return None
@@ -31,7 +42,7 @@ def _attention_plot(results: Mapping, out_dir: Path) -> Path | None:
         emotion = results["corpus"]["emotions"][int(data["sample_label"])]
         alpha_em = data["sample_alpha_em"] if "sample_alpha_em" in data else data["sample_alpha"]
         alpha_sp = data["sample_alpha_sp"] if "sample_alpha_sp" in data else None
-        title = f"{DISPLAY.get(model, model)}, fold 0, one '{emotion}' segment"
+        title = f"{display_name(model)}, fold 0, one '{emotion}' segment"
         return plot_attention(data["sample_features"], alpha_em, alpha_sp, out_dir / "attention.png",
                               FRAME_SECONDS, title)
 
@@ -43,7 +54,7 @@ def write_outputs(results: Mapping, out_dir: str | Path) -> list[Path]:
     written = [write_report(results, out_dir / "report.md")]
     histories = {}
     for model, entry in results["models"].items():
-        name = DISPLAY.get(model, model)
+        name = display_name(model)
         written.append(plot_confusion(entry["summary"]["confusion"], emotions, out_dir / f"confusion_{model}.png",
                                       f"{name}: {results['reported_split']} folds summed"))
         histories[name] = [f["history"] for f in entry["folds"]]

@@ -9,18 +9,12 @@ from pathlib import Path
 from typing import Mapping
 
 from ssaser.evaluation.metrics import paired_comparisons
+from ssaser.models.registry import display_name, get_system, system_names
 
-#: The paper's Table 1 (UAR %, mean +- 95% CI over 10 folds, speaker-dependent), for context.
-PAPER_TABLE1 = {
-    "acrnn": {"Att-HACK": "36.97 ± 2.01", "IEMOCAP": "63.86 ± 2.23"},
-    "acrnn-r": {"Att-HACK": "67.15 ± 9.10", "IEMOCAP": "68.26 ± 2.57"},
-    "ssa-crnn-r": {"Att-HACK": "70.25 ± 4.36", "IEMOCAP": "77.22 ± 4.27"},
-}
 
-#: The paper's ordering of the three systems, weakest first.
-PAPER_ORDER = ("acrnn", "acrnn-r", "ssa-crnn-r")
-
-DISPLAY = {"acrnn": "ACRNN", "acrnn-r": "ACRNN-r", "ssa-crnn-r": "SSA-CRNN-r"}
+def paper_systems() -> list[str]:
+    """The registered systems that the paper's Table 1 has, in its order (weakest first)."""
+    return [name for name in system_names() if get_system(name).paper_uar]
 
 
 def _pct(stat: Mapping) -> str:
@@ -34,13 +28,13 @@ def ordering_statement(models: Mapping[str, Mapping]) -> str | None:
 
     Returns None when fewer than two of the paper's systems were run.
     """
-    present = [m for m in PAPER_ORDER if m in models]
+    present = [m for m in paper_systems() if m in models]
     if len(present) < 2:
         return None
     means = [models[m]["summary"]["uar"]["mean"] for m in present]
-    chain = " < ".join(DISPLAY[m] for m in present)
+    chain = " < ".join(display_name(m) for m in present)
     holds = all(a < b for a, b in zip(means, means[1:]))
-    observed = ", ".join(f"{DISPLAY[m]} {100 * u:.2f}%" for m, u in zip(present, means))
+    observed = ", ".join(f"{display_name(m)} {100 * u:.2f}%" for m, u in zip(present, means))
     verdict = "holds" if holds else "does not hold"
     return (
         f"The paper's ordering {chain} {verdict} here on mean UAR ({observed}); "
@@ -72,7 +66,7 @@ def provenance_lines(models: Mapping[str, Mapping]) -> list[str]:
             groups.setdefault(key, {}).setdefault(name, []).append(fold["fold"])
     lines = []
     for (precision, machine), members in groups.items():
-        where = "; ".join(f"{DISPLAY.get(m, m)} fold{'s' * (len(folds) > 1)} {_ranges(folds)}"
+        where = "; ".join(f"{display_name(m)} fold{'s' * (len(folds) > 1)} {_ranges(folds)}"
                           for m, folds in members.items())
         lines.append(f"- precision `{precision}`, machine `{machine}`: {where}")
     return lines
@@ -87,7 +81,7 @@ def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
     for d in paired_comparisons(models):
         base, cand = d["baseline"], d["candidate"]
         ci = f"[{100 * (d['mean'] - d['ci95']):+.2f}, {100 * (d['mean'] + d['ci95']):+.2f}]"
-        rows.append(f"| {DISPLAY.get(cand, cand)} − {DISPLAY.get(base, base)} | {100 * d['mean']:+.2f} | {ci} "
+        rows.append(f"| {display_name(cand)} − {display_name(base)} | {100 * d['mean']:+.2f} | {ci} "
                     f"| {d['better']} / {d['worse']} / {d['tied']} | {d['wilcoxon_p']:.3g} | {len(d['folds'])} |")
     if not rows:
         return []
@@ -129,7 +123,7 @@ def render_report(results: Mapping) -> str:
         best = sum(f["best_epoch"] for f in folds) / len(folds)
         ran = sum(f["epochs"] for f in folds) / len(folds)
         lines.append(
-            f"| {DISPLAY.get(name, name)} | {_pct(s['uar'])} | {_pct(s['wa'])} | {_pct(s['macro_f1'])} "
+            f"| {display_name(name)} | {_pct(s['uar'])} | {_pct(s['wa'])} | {_pct(s['macro_f1'])} "
             f"| {len(folds)} | {best:.1f} | {ran:.1f} |"
         )
     lines += ["", "Values are mean ± half-width of the 95% confidence interval (Student's t over folds)."]
@@ -141,17 +135,18 @@ def render_report(results: Mapping) -> str:
         str(f["fold"]) for f in next(iter(models.values()))["folds"]) + " |"]
     lines.append("|---|" + "---|" * len(next(iter(models.values()))["folds"]))
     for name, entry in models.items():
-        lines.append(f"| {DISPLAY.get(name, name)} | " + " | ".join(f"{100 * f['uar']:.1f}" for f in entry["folds"]) + " |")
+        lines.append(f"| {display_name(name)} | " + " | ".join(f"{100 * f['uar']:.1f}" for f in entry["folds"]) + " |")
     lines += ["", *paired, "## Figures", ""]
     for name in models:
-        lines.append(f"- Confusion matrix (row-normalised, summed over folds), {DISPLAY.get(name, name)}: "
+        lines.append(f"- Confusion matrix (row-normalised, summed over folds), {display_name(name)}: "
                      f"![confusion_{name}](confusion_{name}.png)")
-        lines.append(f"- t-SNE of emotion embeddings (fold 0), {DISPLAY.get(name, name)}: ![tsne_{name}](tsne_{name}.png)")
+        lines.append(f"- t-SNE of emotion embeddings (fold 0), {display_name(name)}: ![tsne_{name}](tsne_{name}.png)")
     lines += ["- Attention over time for one segment (Figure 3 of the paper): ![attention](attention.png)",
               "- Training curves: ![curves](curves.png)", ""]
     lines += ["## The paper's Table 1 (UAR %, for context; other corpora)", "",
               "| system | Att-HACK | IEMOCAP |", "|---|---|---|"]
-    lines += [f"| {DISPLAY[m]} | {v['Att-HACK']} | {v['IEMOCAP']} |" for m, v in PAPER_TABLE1.items()]
+    lines += [f"| {display_name(m)} | {get_system(m).paper_uar['Att-HACK']} | {get_system(m).paper_uar['IEMOCAP']} |"
+              for m in paper_systems()]
     lines += ["", "## How the folds ran", "", *provenance_lines(models)]
     run = results.get("run", {})
     if run:

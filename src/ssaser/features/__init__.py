@@ -1,18 +1,27 @@
-"""3-D log-Mel front end (static, delta, delta-delta), segmentation, normalisation, cache."""
+"""Front ends (the 3-D log-Mel: static, delta, delta-delta, and the registry of others),
+segmentation, normalisation, cache.
 
-from ssaser.features.cache import FeatureCache
-from ssaser.features.config import FeatureConfig, FeatureConfigError
-from ssaser.features.logmel import LogMel3D, compute_features, compute_features_batch
-from ssaser.features.normalize import SpeakerNormalizer
-from ssaser.features.segment import segment_features
+Names are imported on first use (PEP 562): the configs and the front-end registry load no
+torch, so the command line reads them instantly.
+"""
 
-__all__ = [
-    "FeatureCache",
-    "FeatureConfig",
-    "FeatureConfigError",
-    "LogMel3D",
-    "SpeakerNormalizer",
-    "compute_features",
-    "compute_features_batch",
-    "segment_features",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "FeatureCache": "cache", "FeatureConfig": "config", "FeatureConfigError": "config",
+    "FrontEndSpec": "frontends", "get_frontend": "frontends", "register_frontend": "frontends",
+    "frontend_names": "frontends", "DEFAULT_FRONTEND": "frontends",
+    "LogMel3D": "logmel", "compute_features": "logmel", "compute_features_batch": "logmel",
+    "SpeakerNormalizer": "normalize", "segment_features": "segment",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ssaser.features' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ssaser.features.{_EXPORTS[name]}"), name)

@@ -20,7 +20,7 @@ from ssaser.atomic_files import atomic_write
 from ssaser.audio import load_many
 from ssaser.errors import AudioError
 from ssaser.features.config import FeatureConfig
-from ssaser.features.logmel import compute_features_batch
+from ssaser.features.frontends import DEFAULT_FRONTEND, get_frontend
 
 #: Bump when the computation changes in a way the config does not capture.
 CACHE_VERSION = 1
@@ -49,11 +49,17 @@ class FeatureCache:
         Cache folder (created on demand).
     config : FeatureConfig, optional
         Front-end settings; defaults to ``FeatureConfig()``.
+    frontend : str
+        The registered front end that computes the entries (:mod:`ssaser.features.frontends`).
     """
 
-    def __init__(self, root: str | Path, config: FeatureConfig | None = None) -> None:
-        self.config = config or FeatureConfig()
-        self.folder = Path(root) / f"v{CACHE_VERSION}-{self.config.digest()}"
+    def __init__(self, root: str | Path, config: FeatureConfig | None = None,
+                 frontend: str = DEFAULT_FRONTEND) -> None:
+        self.frontend = get_frontend(frontend)
+        self.config = config or self.frontend.config_class()
+        # The log-Mel keeps its folder name of before front ends had names (existing caches stay valid).
+        name = "" if frontend == DEFAULT_FRONTEND else f"{frontend}-"
+        self.folder = Path(root) / f"v{CACHE_VERSION}-{name}{self.config.digest()}"
 
     def entry_path(self, key: str) -> Path:
         """Where the entry of content hash ``key`` lives."""
@@ -104,7 +110,7 @@ class FeatureCache:
             chunk = missing[start: start + batch_size]
             chunk_paths = [paths[i] for i in chunk]
             waves = load_many(chunk_paths, self.config.sample_rate)
-            feats = compute_features_batch(waves, self.config, sources=[str(p) for p in chunk_paths])
+            feats = self.frontend.compute(waves, self.config, sources=[str(p) for p in chunk_paths])
             for i, f in zip(chunk, feats):
                 self._write(self.entry_path(keys[i]), f)
                 results[i] = f

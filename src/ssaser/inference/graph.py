@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ssaser.models.registry import get_system
+
 
 class InferenceGraph(nn.Module):
     """Scores fixed-length windows cut from audio spans (see :mod:`ssaser.inference.windows`).
@@ -25,7 +27,7 @@ class InferenceGraph(nn.Module):
         features-in variant (the inputs are already features), used where the front end
         cannot be exported.
     with_speaker : bool
-        Also return the speaker branch's logits (``ssa-crnn-r``).
+        Also return the speaker branch's logits (systems with one, e.g. ``ssa-crnn-r``).
 
     Notes
     -----
@@ -75,4 +77,4 @@ def build_graph(model, with_frontend: bool = True) -> InferenceGraph:
     """
     return InferenceGraph(model.system, model.feature_config.segment_frames,
                           model.frontend if with_frontend else None,
-                          with_speaker=model.system_name == "ssa-crnn-r").eval()
+                          with_speaker=get_system(model.system_name).speaker_branch).eval()

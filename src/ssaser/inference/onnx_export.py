@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ssaser import __version__
+from ssaser.features.frontends import get_frontend
 from ssaser.errors import SsaserError
 from ssaser.inference.graph import build_graph
 
@@ -59,14 +60,15 @@ def example_inputs(model, batch: int = 2, seed: int = 0, with_frontend: bool = T
     """Inputs of the inference graph: two spans with context, stats of the model's global normaliser.
 
     Returns ``(inputs, offsets, valid, mean, std)`` with ``inputs`` ``(batch, samples)`` audio, or
-    ``(batch, 3, frames, n_mels)`` features when ``with_frontend`` is false.
+    ``(batch, channels, frames, bins)`` features when ``with_frontend`` is false.
     """
     cfg = model.feature_config
-    frames = cfg.segment_frames + 4 * cfg.delta_width  # a window with context both sides
+    context = get_frontend(model.frontend_name).context(cfg)
+    frames = cfg.segment_frames + 2 * context  # a window with context both sides
     samples = (frames - 1) * cfg.hop_length + cfg.win_length
     rng = np.random.default_rng(seed)
     waves = torch.from_numpy((0.1 * rng.standard_normal((batch, samples))).astype(np.float32))
-    offsets = torch.full((batch,), 2 * cfg.delta_width, dtype=torch.int64)
+    offsets = torch.full((batch,), context, dtype=torch.int64)
     valid = torch.tensor([cfg.segment_frames] + [cfg.segment_frames // 2] * (batch - 1), dtype=torch.int64)
     mean, std = (t.detach().float() for t in model.speaker_stats(None))
     inputs = waves if with_frontend else model.frontend(waves).detach()

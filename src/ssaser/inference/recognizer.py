@@ -21,6 +21,7 @@ from ssaser.audio import iter_audio_blocks
 from ssaser.audio.io import RESAMPLE_QUALITY, AudioLimits
 from ssaser.errors import AudioError, SsaserError
 from ssaser.features import FeatureConfig
+from ssaser.features.frontends import get_frontend
 from ssaser.inference.backends import Backend, OnnxBackend, TorchBackend, score_jobs
 from ssaser.inference.enrollment import SpeakerStats
 from ssaser.inference.graph import build_graph
@@ -121,6 +122,8 @@ class Recognizer:
         self.backend = backend if backend is not None else TorchBackend(build_graph(model))
         self.labels = list(model.emotions)
         self.feature_config: FeatureConfig = model.feature_config
+        #: Frames of context each side a window needs (its front end's).
+        self.context_frames = get_frontend(model.frontend_name).context(model.feature_config)
         self.batch_size = batch_size
         self.info = {"system": model.system_name, "backend": self.backend.name, **(info or {})}
         known = model.normalizer.speakers if model.normalizer is not None else {}
@@ -269,7 +272,8 @@ class Recognizer:
 
     def _jobs(self, streams: Sequence[_Stream], hops: list[int]) -> Iterator[WindowJob | StreamEnd]:
         for key, stream in enumerate(streams):
-            yield from iter_window_jobs(stream.blocks, self.feature_config, hops, key=key, source=stream.source)
+            yield from iter_window_jobs(stream.blocks, self.feature_config, hops, key=key, source=stream.source,
+                                        context=self.context_frames)
 
     def _analyze(self, streams: Sequence[_Stream], hop: float | None,
                  limits: InferenceLimits) -> list[tuple[Prediction, Timeline | None]]:

@@ -113,7 +113,8 @@ def iter_window_jobs(
     source : str
         Name used in the error for audio shorter than one analysis window.
     context : int, optional
-        Frames of context each side; default ``2 * delta_width`` (deltas of deltas).
+        Frames of context each side (the front end's ``context``); default ``2 * delta_width``,
+        the log-Mel's deltas of deltas.
 
     Raises
     ------

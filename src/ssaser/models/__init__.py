@@ -1,26 +1,34 @@
 """Networks of the paper: ACRNN, ACRNN-r, SSA-CRNN-r, their parts, presets and model files.
 
-Main entry points: :func:`get_preset` / :class:`ModelConfig`, :func:`build_system` (features in,
-:class:`SystemOutput` out), :func:`system_loss`, the waveform-in wrapper :class:`SerModel`
-(front end + normalisation + system) and :func:`save_model_dir` / :func:`load_model_dir`.
+Main entry points: :func:`get_preset` / :class:`ModelConfig`, the system registry
+(:func:`get_system`, :func:`register_system`), :func:`build_system` (features in,
+:class:`SystemOutput` out), :func:`system_loss`, the resolved :class:`ModelSpec`, the
+waveform-in wrapper :class:`SerModel` (front end + normalisation + system) and
+:func:`save_model_dir` / :func:`load_model_dir`.
+
+Names are imported on first use (PEP 562): the registry, the presets and the spec load no
+torch, so the command line reads them instantly.
 """
 
-from ssaser.models.config import PRESETS, ModelConfig, ModelConfigError, get_preset
-from ssaser.models.model_dir import load_model_dir, read_model_config, save_model_dir
-from ssaser.models.pipeline import SerModel
-from ssaser.models.systems import SYSTEM_NAMES, SystemOutput, build_system, system_loss
+from __future__ import annotations
 
-__all__ = [
-    "PRESETS",
-    "SYSTEM_NAMES",
-    "ModelConfig",
-    "ModelConfigError",
-    "SerModel",
-    "SystemOutput",
-    "build_system",
-    "get_preset",
-    "load_model_dir",
-    "read_model_config",
-    "save_model_dir",
-    "system_loss",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "PRESETS": "config", "ModelConfig": "config", "ModelConfigError": "config", "get_preset": "config",
+    "SystemSpec": "registry", "get_system": "registry", "register_system": "registry",
+    "system_names": "registry", "display_name": "registry",
+    "ModelSpec": "spec", "resolve_model_spec": "spec",
+    "load_model_dir": "model_dir", "read_model_config": "model_dir", "save_model_dir": "model_dir",
+    "SerModel": "pipeline",
+    "SystemOutput": "systems", "build_system": "systems", "system_loss": "systems",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ssaser.models' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ssaser.models.{_EXPORTS[name]}"), name)

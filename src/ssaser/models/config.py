@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ssaser.errors import SsaserError
-from ssaser.settings_checks import check_choice, check_fields, checked, from_mapping
+from ssaser.settings_checks import check_choice, check_fields, checked, from_mapping, unknown_keys
 
 ATTENTION_SCALINGS = ("sqrt_T", "sqrt_d")
 SSA_CONTEXTS = ("concat", "sum")
@@ -245,4 +245,8 @@ def get_preset(name: str, **overrides: Any) -> ModelConfig:
         config = PRESETS[name]
     except KeyError:
         raise ModelConfigError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}") from None
+    unknown = unknown_keys(ModelConfig, overrides)
+    if unknown:
+        known = ", ".join(f.name for f in dataclasses.fields(ModelConfig))
+        raise ModelConfigError(f"unknown model_options key(s): {', '.join(unknown)} (known: {known})")
     return config.replace(**overrides) if overrides else config

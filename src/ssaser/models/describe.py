@@ -17,6 +17,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from ssaser.models.config import ModelConfig, get_preset
+from ssaser.models.registry import get_system
 from ssaser.models.systems import build_system
 
 
@@ -63,7 +64,7 @@ def describe_system(
         "system": name,
         "preset": preset,
         "n_emotions": n_emotions,
-        "n_speakers": n_speakers if name == "ssa-crnn-r" else None,
+        "n_speakers": n_speakers if get_system(name).speaker_branch else None,
         "parameters": sum(p.numel() for p in model.parameters()),
         "segment_seconds": config.segment_frames / 100.0,
         "gflop_per_segment": round(flops["total"] / 1e9, 3),

@@ -3,7 +3,7 @@
 ``config.json`` holds everything needed to rebuild the model and read its outputs::
 
     {"format": "ssaser-model", "format_version": 1, "package_version": "0.1.0",
-     "system": "ssa-crnn-r", "model_config": {...}, "feature_config": {...},
+     "system": "ssa-crnn-r", "frontend": "logmel3d", "model_config": {...}, "feature_config": {...},
      "emotions": [...], "speakers": [...], "normalizer": {...} or null, "training": {...}}
 
 ``model.safetensors`` holds the weights (``safetensors.torch``: tensors only, no pickle). The
@@ -23,7 +23,8 @@ from safetensors.torch import load_file, save_file
 from ssaser import __version__
 from ssaser.atomic_files import atomic_write_path, atomic_write_text
 from ssaser.errors import ModelFileError, SsaserError
-from ssaser.features import FeatureConfig, SpeakerNormalizer
+from ssaser.features.frontends import DEFAULT_FRONTEND, get_frontend
+from ssaser.features.normalize import SpeakerNormalizer
 from ssaser.models.config import ModelConfig
 from ssaser.models.pipeline import SerModel
 
@@ -41,6 +42,7 @@ def model_config_dict(model: SerModel, training: Mapping[str, Any] | None = None
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
         "system": model.system_name,
+        "frontend": model.frontend_name,
         "model_config": model.model_config.to_dict(),
         "feature_config": model.feature_config.to_dict(),
         "emotions": list(model.emotions),
@@ -157,13 +159,14 @@ def load_model_dir(path: str | Path, device: str | torch.device = "cpu") -> SerM
         raise ModelFileError(f"{path}: no {WEIGHTS_NAME}")
     try:
         # The sizes are validated (and bounded) before SerModel allocates anything from them.
+        frontend = get_frontend(config.get("frontend", DEFAULT_FRONTEND))  # files before it: log-Mel
         model_config = ModelConfig.from_dict(config["model_config"])
-        feature_config = FeatureConfig.from_dict(config["feature_config"])
-        shape = (model_config.in_channels, feature_config.n_mels)
+        feature_config = frontend.config_class.from_dict(config["feature_config"])
+        shape = (model_config.in_channels, frontend.bins(feature_config))
         normalizer = (SpeakerNormalizer.from_dict(config["normalizer"], shape=shape)
                       if config.get("normalizer") else None)
         model = SerModel(config["system"], model_config, feature_config, emotions=config["emotions"],
-                         speakers=config["speakers"] or None, normalizer=normalizer)
+                         speakers=config["speakers"] or None, normalizer=normalizer, frontend=frontend.name)
     except (SsaserError, ValueError, TypeError, KeyError) as exc:
         raise ModelFileError(f"{Path(path) / CONFIG_NAME}: invalid model description ({exc})") from None
     _check_weight_shapes(file, model)

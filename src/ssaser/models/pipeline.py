@@ -1,6 +1,7 @@
 """Waveform in, logits out: the front end, the normalisation and a system in one module.
 
-The front end (:class:`ssaser.features.LogMel3D`) is part of the model so that training and
+The front end (a registered one, :class:`ssaser.features.LogMel3D` by default) is part of the
+model so that training and
 serving cannot compute features differently. Normalisation statistics are buffers (the global
 ones from the training :class:`~ssaser.features.SpeakerNormalizer`); a caller who knows the
 speaker can pass that speaker's statistics per call.
@@ -14,8 +15,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ssaser.features import FeatureConfig, LogMel3D, SpeakerNormalizer
+from ssaser.features.config import FeatureConfig
+from ssaser.features.frontends import DEFAULT_FRONTEND, get_frontend
+from ssaser.features.normalize import SpeakerNormalizer
 from ssaser.models.config import ModelConfig, ModelConfigError
+from ssaser.models.spec import ModelSpec, shared_quantities
 from ssaser.models.systems import SystemOutput, build_system
 
 
@@ -37,6 +41,9 @@ class SerModel(nn.Module):
     normalizer : SpeakerNormalizer, optional
         Fitted training statistics; its global statistics become the default normalisation.
         Without it features pass unnormalised (mean 0, std 1) until :meth:`set_normalization`.
+    frontend : str
+        The registered front end (:mod:`ssaser.features.frontends`) that ``feature_config``
+        configures; its channels and bins must match ``model_config``.
 
     Notes
     -----
@@ -52,14 +59,14 @@ class SerModel(nn.Module):
         emotions: Sequence[str] = (),
         speakers: Sequence[str] | None = None,
         normalizer: SpeakerNormalizer | None = None,
+        frontend: str = DEFAULT_FRONTEND,
     ) -> None:
         super().__init__()
         feature_config = feature_config or FeatureConfig()
-        if (feature_config.n_mels, feature_config.segment_frames) != (model_config.n_mels, model_config.segment_frames):
-            raise ModelConfigError(
-                f"feature config ({feature_config.n_mels} mels, {feature_config.segment_frames} frames) does not "
-                f"match the model config ({model_config.n_mels} mels, {model_config.segment_frames} frames)"
-            )
+        shared = shared_quantities(frontend, feature_config)
+        stated = {key: getattr(model_config, key) for key in shared}
+        if stated != shared:
+            raise ModelConfigError(f"the front end {frontend} gives {shared}, the model config says {stated}")
         self.system_name = system_name
         self.model_config = model_config
         self.feature_config = feature_config
@@ -68,13 +75,24 @@ class SerModel(nn.Module):
         self.normalizer = normalizer
         #: Free-form training information (filled by :func:`ssaser.models.model_dir.load_model_dir`).
         self.training_info: dict = {}
-        self.frontend = LogMel3D(feature_config)
+        self.frontend_name = frontend
+        self.frontend = get_frontend(frontend).build(feature_config)
         self.system = build_system(system_name, model_config, len(self.emotions), len(self.speakers) or None)
         shape = (model_config.in_channels, model_config.n_mels)
         self.register_buffer("feature_mean", torch.zeros(shape))
         self.register_buffer("feature_std", torch.ones(shape))
         if normalizer is not None:
             self.set_normalization(*normalizer.stats_for(None))
+
+    @classmethod
+    def from_spec(cls, spec: ModelSpec, emotions: Sequence[str], speakers: Sequence[str] | None = None,
+                  normalizer: SpeakerNormalizer | None = None) -> "SerModel":
+        """The model that a resolved :class:`~ssaser.models.spec.ModelSpec` describes."""
+        return cls(spec.system, spec.model_config, spec.feature_config, emotions, speakers, normalizer, spec.frontend)
+
+    @property
+    def spec(self) -> ModelSpec:
+        return ModelSpec(self.system_name, self.frontend_name, self.feature_config, self.model_config)
 
     def set_normalization(self, mean, std) -> None:
         """Set the default statistics, ``(3, n_mels)`` each (numpy or torch)."""

@@ -17,8 +17,8 @@ from ssaser.models.attention import SelfAttentionPooling, SelfSpeakerAttention
 from ssaser.models.classifier import make_classifier
 from ssaser.models.config import ModelConfig, ModelConfigError
 from ssaser.models.crnn import CRNNEncoder
+from ssaser.models.registry import get_system
 
-SYSTEM_NAMES = ("acrnn", "acrnn-r", "ssa-crnn-r")
 
 
 @dataclass
@@ -136,36 +136,46 @@ class SSACRNN(nn.Module):
         return SystemOutput(logits, speaker_logits, embedding, speaker_embedding, attention)
 
 
+def build_acrnn(config: ModelConfig, n_emotions: int, n_speakers: int | None = None) -> ACRNN:
+    """``acrnn``: plain softmax classifier."""
+    return ACRNN(config, n_emotions, constrained=False)
+
+
+def build_acrnn_r(config: ModelConfig, n_emotions: int, n_speakers: int | None = None) -> ACRNN:
+    """``acrnn-r``: the constrained classifier (eq. 8)."""
+    return ACRNN(config, n_emotions, constrained=True)
+
+
+def build_ssa_crnn_r(config: ModelConfig, n_emotions: int, n_speakers: int | None) -> SSACRNN:
+    """``ssa-crnn-r``: speaker branch + SSA; needs the number of training speakers."""
+    return SSACRNN(config, n_emotions, n_speakers)
+
+
 def build_system(name: str, config: ModelConfig, n_emotions: int, n_speakers: int | None = None) -> nn.Module:
-    """Build ``acrnn``, ``acrnn-r`` or ``ssa-crnn-r``.
+    """Build a registered system (:mod:`ssaser.models.registry`).
 
     Parameters
     ----------
     name : str
-        System name (:data:`SYSTEM_NAMES`).
+        System name (``acrnn``, ``acrnn-r``, ``ssa-crnn-r`` or any registered one).
     config : ModelConfig
         Sizes (a preset from :func:`ssaser.models.config.get_preset`).
     n_emotions : int
         Emotion classes.
     n_speakers : int, optional
-        Training speakers; required by ``ssa-crnn-r``, ignored by the others.
+        Training speakers; required by systems with a speaker branch, ignored by the others.
 
     Returns
     -------
     torch.nn.Module
         Its ``forward(features (batch, 3, segment_frames, n_mels))`` returns a :class:`SystemOutput`.
     """
+    spec = get_system(name)
     if n_emotions < 2:
         raise ModelConfigError(f"need at least 2 emotion classes, got {n_emotions}")
-    if name == "acrnn":
-        return ACRNN(config, n_emotions, constrained=False)
-    if name == "acrnn-r":
-        return ACRNN(config, n_emotions, constrained=True)
-    if name == "ssa-crnn-r":
-        if not n_speakers or n_speakers < 2:
-            raise ModelConfigError(f"ssa-crnn-r needs at least 2 training speakers, got {n_speakers}")
-        return SSACRNN(config, n_emotions, n_speakers)
-    raise ModelConfigError(f"unknown system {name!r}; choose from {', '.join(SYSTEM_NAMES)}")
+    if spec.speaker_branch and (not n_speakers or n_speakers < 2):
+        raise ModelConfigError(f"{name} needs at least 2 training speakers, got {n_speakers}")
+    return spec.build(config, n_emotions, n_speakers)
 
 
 def system_loss(

@@ -35,8 +35,15 @@ class TrainConfig:
         System name: ``acrnn``, ``acrnn-r`` or ``ssa-crnn-r``.
     preset : str
         Model size preset: ``paper``, ``lite`` or ``tiny``.
+    frontend : str
+        Input representation (:mod:`ssaser.features.frontends`; ``logmel3d``, the paper's).
     model_options, feature_options : dict
-        Field overrides of the preset's ModelConfig / of the default FeatureConfig.
+        Field overrides of the preset's ModelConfig / of the front end's settings. Quantities
+        both need (mel bands, segment frames) are stated once, in ``feature_options``
+        (:func:`ssaser.models.spec.resolve_model_spec`).
+    augment : list of dict
+        Training augmentations in order, each ``{"name": ..., **options}``
+        (:mod:`ssaser.training.augment`); empty: none.
     epochs : int
         Maximum epochs.
     batch_size : int
@@ -62,8 +69,10 @@ class TrainConfig:
 
     model: str = "ssa-crnn-r"
     preset: str = "lite"
+    frontend: str = "logmel3d"
     model_options: dict = field(default_factory=dict)
     feature_options: dict = field(default_factory=dict)
+    augment: list = field(default_factory=list)
     epochs: int = checked(30, kind=int, lo=1, hi=100_000)
     batch_size: int = checked(40, kind=int, lo=1, hi=100_000)
     batches_per_epoch: int | None = checked(None, kind=int, lo=1, hi=10_000_000, optional=True)
@@ -80,7 +89,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_fields(self, ConfigError)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
-        for name in ("model", "preset"):
+        if not isinstance(self.augment, list) or not all(isinstance(a, dict) and "name" in a for a in self.augment):
+            raise ConfigError(f"augment must be a list of mappings with a 'name' each, got {self.augment!r}")
+        for name in ("model", "preset", "frontend"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"{name} must be a name, got {getattr(self, name)!r}")
         for name in ("model_options", "feature_options"):
@@ -88,6 +99,13 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be a mapping of keys to values, got {getattr(self, name)!r}")
         if not isinstance(self.bf16, bool):
             raise ConfigError(f"bf16 must be true or false, got {self.bf16!r}")
+
+    def model_spec(self):
+        """The resolved front-end and network settings (:func:`ssaser.models.spec.resolve_model_spec`):
+        validated, each shared quantity stated once, before any feature is computed."""
+        from ssaser.models.spec import resolve_model_spec
+
+        return resolve_model_spec(self.model, self.preset, self.model_options, self.feature_options, self.frontend)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON/YAML-able dict."""
@@ -116,8 +134,14 @@ _NUMERIC = {"epochs": int, "batch_size": int, "batches_per_epoch": int, "lr": fl
 
 
 def packaged_config_path(model: str) -> Path:
-    """The YAML file shipped for a system (``ssaser/configs/<model>.yaml``)."""
-    path = Path(str(resources.files("ssaser") / "configs" / f"{model}.yaml"))
+    """The YAML file shipped for a system (its registry entry names it: ``ssaser/configs/<file>``)."""
+    from ssaser.models.registry import UnknownSystemError, get_system
+
+    try:
+        name = get_system(model).config
+    except UnknownSystemError as exc:
+        raise ConfigError(f"no configuration file for system {model!r}: {exc}") from None
+    path = Path(str(resources.files("ssaser") / "configs" / name))
     if not path.is_file():
         raise ConfigError(f"no configuration file for system {model!r} ({path})")
     return path

@@ -14,6 +14,7 @@ import logging
 import sys
 import time
 from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -21,7 +22,6 @@ from ssaser.errors import SsaserError
 from ssaser.evaluation.metrics import paired_comparisons, summarize_folds
 from ssaser.evaluation.outputs import write_outputs
 from ssaser.evaluation.report import write_report
-from ssaser.models import get_preset
 from ssaser.atomic_files import atomic_write_json
 from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.experiment import CorpusData, load_corpus
@@ -66,7 +66,7 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
         "preset": preset,
         "configs": signature["configs"],
         # The resolved network sizes and options (defaults included), as the runs used them.
-        "model_configs": {m: get_preset(c["preset"], **c["model_options"]).to_dict()
+        "model_configs": {m: TrainConfig.from_dict(c).model_spec().model_config.to_dict()
                           for m, c in signature["configs"].items()},
         "models": models,
         # UAR of each two systems compared fold by fold (ssaser.evaluation.paired_comparisons).
@@ -80,128 +80,210 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
     }
 
 
-def run_cv(
-    manifest: str | Path,
-    models: Sequence[str],
-    protocol: str,
-    folds: int | None,
-    out_dir: str | Path,
-    overrides: Mapping | None = None,
-    test_fraction: float = 0.0,
-    split_seed: int = 0,
-    cache: str | Path | None = None,
-    options: TrainerOptions | None = None,
-    command: str | None = None,
-    corpus: CorpusData | None = None,
-    max_folds: int | None = None,
-    name: str | None = None,
-    jobs: int = 1,
-) -> dict:
-    """Cross-validate ``models`` and write ``results.json``, ``report.md`` and the figures.
+@dataclass(frozen=True)
+class CvPlan:
+    """What defines a cross-validation experiment: recorded in ``cv_config.json``, and a rerun into
+    the same folder must match it.
 
-    Parameters
+    Attributes
     ----------
     manifest : str or Path
         Manifest CSV.
     models : sequence of str
-        Systems; each starts from its packaged ``configs/<model>.yaml``.
+        Systems; each starts from its packaged configuration (its registry entry names it).
     protocol : str
         ``sd-random``, ``sd-phrase`` or ``loso`` (:func:`ssaser.data.splits.make_folds`).
     folds : int or None
         Number of folds (None: 10, or one per speaker for ``loso``).
-    out_dir : str or Path
-        Output folder.
-    overrides : mapping, optional
-        Configuration keys applied to every system (``--set``, ``--epochs`` ...).
     test_fraction : float
         Share held out as a test part that model selection never sees (0: the paper's protocol,
         selection and report on the same validation part).
     split_seed : int
         Seed of the fold assignment.
-    max_folds : int, optional
-        Train only the first ``max_folds`` of the ``folds`` (the same folds as a full run, so a
-        later full run into the same folder continues from there); ``folds_completed`` says so.
-    name : str, optional
-        Corpus name for the report and ``results.json`` (default: the manifest's folder name).
+    overrides : mapping
+        Configuration keys applied to every system (``--set``, ``--epochs`` ...).
+    """
+
+    manifest: str | Path
+    models: Sequence[str]
+    protocol: str = "sd-random"
+    folds: int | None = None
+    test_fraction: float = 0.0
+    split_seed: int = 0
+    overrides: Mapping = field(default_factory=dict)
+
+    def configs(self) -> dict[str, TrainConfig]:
+        """Each system's configuration, its model spec resolved (a bad setting fails here)."""
+        configs = {m: load_config(m, overrides=self.overrides) for m in self.models}
+        for config in configs.values():
+            config.model_spec()
+        if len({json.dumps([c.frontend, c.feature_options], sort_keys=True) for c in configs.values()}) > 1:
+            raise SsaserError("all systems of a cv run must use the same front end and feature_options")
+        return configs
+
+
+@dataclass(frozen=True)
+class CvRun:
+    """How a cross-validation runs: none of it changes its results.
+
+    Attributes
+    ----------
+    cache : str or Path, optional
+        Feature cache folder.
+    trainer : TrainerOptions
+        Accelerator, devices, progress bars.
     jobs : int
         Trainings run side by side in worker processes, each with its share of the torch
         threads (:func:`ssaser.training.fold_task.run_parallel`); 1 runs them in this process.
+    max_folds : int, optional
+        Train only the first ``max_folds`` folds (the same folds as a full run, so a later full
+        run into the same folder continues from there); ``folds_completed`` says so.
+    name : str, optional
+        Corpus name for the report and ``results.json`` (default: the manifest's folder name).
+    command : str, optional
+        The command line recorded in ``results.json`` (default: this process's).
+    """
+
+    cache: str | Path | None = None
+    trainer: TrainerOptions = field(default_factory=TrainerOptions)
+    jobs: int = 1
+    max_folds: int | None = None
+    name: str | None = None
+    command: str | None = None
+
+
+@dataclass
+class _Experiment:
+    """A plan made concrete: configurations, corpus, folds, and what has been done."""
+
+    plan: CvPlan
+    configs: dict[str, TrainConfig]
+    signature: dict
+    corpus: CorpusData
+    folds: list
+    reported: str
+    done: dict[str, dict[int, dict]]
+
+
+def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None) -> _Experiment:
+    """Resolve the configurations, read the corpus, make the folds, check the folder."""
+    from ssaser.data.splits import make_folds
+
+    configs = plan.configs()
+    signature = {"manifest": str(Path(plan.manifest).resolve()), "protocol": plan.protocol, "folds": plan.folds,
+                 "test_fraction": plan.test_fraction, "split_seed": plan.split_seed,
+                 "configs": {m: c.to_dict() for m, c in configs.items()}}
+    first = next(iter(configs.values()))
+    spec = first.model_spec()
+    corpus = corpus or load_corpus(plan.manifest, spec.feature_config, run.cache, progress=run.trainer.progress,
+                                   frontend=spec.frontend)
+    if run.name:
+        corpus.name = run.name
+    fold_list = make_folds(corpus.df, plan.protocol, plan.folds, plan.split_seed, test_fraction=plan.test_fraction)
+    _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
+    reported = "test" if any(f.has_test for f in fold_list) else "val"
+    return _Experiment(plan, configs, signature, corpus, fold_list, reported, {m: {} for m in plan.models})
+
+
+def _pending_tasks(exp: _Experiment, out_dir: Path, n_run: int) -> list[FoldTask]:
+    """Tasks of the first ``n_run`` folds without a ``result.json`` (those with one are loaded)."""
+    tasks = []
+    for k, fold in enumerate(exp.folds[:n_run]):
+        for m in exp.plan.models:
+            path = out_dir / m / f"fold_{k}" / "result.json"
+            if path.is_file():
+                exp.done[m][k] = json.loads(path.read_text())
+            else:
+                tasks.append(FoldTask(k, fold, m, exp.configs[m], out_dir / m / f"fold_{k}", exp.reported))
+    return tasks
+
+
+def _results(exp: _Experiment, run: CvRun, start: float) -> dict:
+    first = next(iter(exp.configs.values()))
+    return assemble_results(exp.corpus, exp.folds, _complete_prefix(exp.done), exp.signature, first.preset,
+                            exp.reported, run.command, start)
+
+
+def _record(exp: _Experiment, run: CvRun, out_dir: Path, start: float, task: FoldTask, entry: dict) -> None:
+    """Keep a finished task's entry; write the partial results and report of the folds all systems finished."""
+    exp.done[task.model][task.k] = entry
+    print(f"[cv] fold {task.k + 1}/{len(exp.folds)}, {task.model}: {exp.reported} UAR {100 * entry['uar']:.1f}% "
+          f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
+    # Partial results after every task: an interrupted run still has a readable summary.
+    if any(_complete_prefix(exp.done).values()):
+        partial = _results(exp, run, start)
+        atomic_write_json(partial, out_dir / "results.json")
+        write_report(partial, out_dir / "report.md")
+
+
+def _run_here(exp: _Experiment, run: CvRun, tasks: list[FoldTask], on_done) -> bool:
+    """Train the tasks in this process; False on a non-zero DDP rank (rank 0 writes the results)."""
+    sets, sets_key = None, None
+    for task in tasks:
+        if sets_key != (task.k, task.config.segment_hop):  # a fold's segments, shared by its systems
+            sets, sets_key = task_sets(exp.corpus, task), (task.k, task.config.segment_hop)
+        print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)
+        entry = run_task(exp.corpus, task, run.trainer, sets)
+        if entry is None:
+            return False
+        on_done(task, entry)
+    return True
+
+
+def _run_in_workers(exp: _Experiment, run: CvRun, tasks: list[FoldTask], on_done) -> None:
+    options = run.trainer
+    if options.strategy not in ("auto", None) or str(options.devices) not in ("auto", "1"):
+        raise SsaserError("--jobs runs folds side by side on one machine: not with --strategy/--devices")
+    print(f"[cv] {len(tasks)} trainings in {run.jobs} parallel jobs", flush=True)
+    first = next(iter(exp.configs.values()))
+    spec = first.model_spec()
+    # closing(): an exception here (Ctrl-C, SIGTERM) stops the workers now, not when collected.
+    with closing(run_parallel(tasks, run.jobs, exp.plan.manifest, spec.feature_config.to_dict(), run.cache,
+                              options, spec.frontend)) as trainings:
+        for task, entry in trainings:
+            on_done(task, entry)
+
+
+def run_cv(plan: CvPlan, out_dir: str | Path, run: CvRun | None = None, corpus: CorpusData | None = None) -> dict:
+    """Cross-validate ``plan.models`` and write ``results.json``, ``report.md`` and the figures.
+
+    Parameters
+    ----------
+    plan : CvPlan
+        The experiment (corpus, systems, protocol, folds, configuration overrides).
+    out_dir : str or Path
+        Output folder; a rerun into it skips finished folds and resumes the interrupted one.
+    run : CvRun, optional
+        How it runs (cache, trainer options, parallel jobs, first folds only, names).
+    corpus : CorpusData, optional
+        The corpus already loaded (tests); default: read from ``plan.manifest``.
 
     Returns
     -------
     dict
-        The content of ``results.json``.
+        The content of ``results.json`` (empty on a non-zero DDP rank).
     """
-    from ssaser.data.splits import make_folds
-
+    run = run or CvRun()
     start = time.time()
     # Dozens of fits: keep Lightning's per-fit banners (accelerator, tips) out of the console.
     for logger in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(logger).setLevel(logging.WARNING)
+    if run.max_folds is not None and run.max_folds < 1:
+        raise SsaserError(f"max_folds must be at least 1, got {run.max_folds}")
+    if run.jobs < 1:
+        raise SsaserError(f"jobs must be at least 1, got {run.jobs}")
     out_dir = Path(out_dir)
-    options = options or TrainerOptions()
-    configs: dict[str, TrainConfig] = {m: load_config(m, overrides=overrides) for m in models}
-    feature_sets = {json.dumps(c.feature_options, sort_keys=True) for c in configs.values()}
-    if len(feature_sets) > 1:
-        raise SsaserError("all systems of a cv run must use the same feature_options")
-    signature = {"manifest": str(Path(manifest).resolve()), "protocol": protocol, "folds": folds,
-                 "test_fraction": test_fraction, "split_seed": split_seed,
-                 "configs": {m: c.to_dict() for m, c in configs.items()}}
-    if max_folds is not None and max_folds < 1:
-        raise SsaserError(f"max_folds must be at least 1, got {max_folds}")
-    if jobs < 1:
-        raise SsaserError(f"jobs must be at least 1, got {jobs}")
-    first = next(iter(configs.values()))
-    corpus = corpus or load_corpus(manifest, first.feature_options, cache, progress=options.progress)
-    if name:
-        corpus.name = name
-    fold_list = make_folds(corpus.df, protocol, folds, split_seed, test_fraction=test_fraction)
-    n_run = min(len(fold_list), max_folds or len(fold_list))
-    _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
-    reported = "test" if any(f.has_test for f in fold_list) else "val"
-    done: dict[str, dict[int, dict]] = {m: {} for m in models}
-    tasks = []
-    for k, fold in enumerate(fold_list[:n_run]):
-        for m in models:
-            path = out_dir / m / f"fold_{k}" / "result.json"
-            if path.is_file():
-                done[m][k] = json.loads(path.read_text())
-            else:
-                tasks.append(FoldTask(k, fold, m, configs[m], out_dir / m / f"fold_{k}", reported))
+    exp = _prepare(plan, run, out_dir, corpus)
+    tasks = _pending_tasks(exp, out_dir, min(len(exp.folds), run.max_folds or len(exp.folds)))
 
-    def finished(task: FoldTask, entry: dict) -> None:
-        done[task.model][task.k] = entry
-        print(f"[cv] fold {task.k + 1}/{len(fold_list)}, {task.model}: {reported} UAR {100 * entry['uar']:.1f}% "
-              f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
-        # Partial results after every task: an interrupted run still has a readable summary.
-        prefix = _complete_prefix(done)
-        if any(prefix.values()):
-            partial = assemble_results(corpus, fold_list, prefix, signature, first.preset, reported, command, start)
-            atomic_write_json(partial, out_dir / "results.json")
-            write_report(partial, out_dir / "report.md")
+    def on_done(task: FoldTask, entry: dict) -> None:
+        _record(exp, run, out_dir, start, task, entry)
 
-    is_zero = True
-    if jobs > 1 and tasks:
-        if options.strategy not in ("auto", None) or str(options.devices) not in ("auto", "1"):
-            raise SsaserError("--jobs runs folds side by side on one machine: not with --strategy/--devices")
-        print(f"[cv] {len(tasks)} trainings in {jobs} parallel jobs", flush=True)
-        # closing(): an exception here (Ctrl-C, SIGTERM) stops the workers now, not when collected.
-        with closing(run_parallel(tasks, jobs, manifest, first.feature_options, cache, options)) as trainings:
-            for task, entry in trainings:
-                finished(task, entry)
-    else:
-        sets, sets_key = None, None
-        for task in tasks:
-            if sets_key != (task.k, task.config.segment_hop):  # a fold's segments, shared by its systems
-                sets, sets_key = task_sets(corpus, task), (task.k, task.config.segment_hop)
-            print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)
-            entry = run_task(corpus, task, options, sets)
-            is_zero = entry is not None
-            if is_zero:
-                finished(task, entry)
-    if not is_zero:
+    if run.jobs > 1 and tasks:
+        _run_in_workers(exp, run, tasks, on_done)
+    elif not _run_here(exp, run, tasks, on_done):
         return {}
-    results = assemble_results(corpus, fold_list, _complete_prefix(done), signature, first.preset, reported, command, start)
+    results = _results(exp, run, start)
     atomic_write_json(results, out_dir / "results.json")
     write_outputs(results, out_dir)
     return results

@@ -20,7 +20,8 @@ import pandas as pd
 
 from ssaser.errors import SsaserError
 from ssaser.features import FeatureCache, FeatureConfig, SpeakerNormalizer
-from ssaser.models import get_preset
+from ssaser.features.frontends import DEFAULT_FRONTEND, get_frontend
+from ssaser.models.registry import get_system
 from ssaser.training.config import TrainConfig
 from ssaser.training.data import SegmentSet, build_segment_set
 from ssaser.training.fit import FitOutcome, TrainerOptions, fit_system, score_set
@@ -47,6 +48,8 @@ class CorpusData:
     feature_config : FeatureConfig
     name : str
         Shown in reports (the manifest's folder name).
+    frontend : str
+        The front end that computed ``features``.
     """
 
     df: pd.DataFrame
@@ -54,6 +57,7 @@ class CorpusData:
     emotions: list[str]
     feature_config: FeatureConfig
     name: str = "corpus"
+    frontend: str = DEFAULT_FRONTEND
 
     @property
     def labels(self) -> np.ndarray:
@@ -64,31 +68,50 @@ class CorpusData:
 
 def load_corpus(
     manifest: str | Path,
-    feature_options: dict | None = None,
+    features: FeatureConfig | dict | None = None,
     cache_root: str | Path | None = None,
     progress: bool = True,
+    frontend: str = DEFAULT_FRONTEND,
 ) -> CorpusData:
     """Read a manifest and the features of all its files (cached).
+
+    Parameters
+    ----------
+    manifest : str or Path
+        The manifest CSV.
+    features : FeatureConfig or dict, optional
+        The front end's settings (a resolved ``ModelSpec.feature_config``), or overrides of its
+        defaults (``feature_options``).
+    cache_root : str or Path, optional
+        Feature cache folder (default :func:`default_cache_root`).
+    progress : bool
+        A progress bar over the files to compute.
+    frontend : str
+        The registered front end.
 
     Raises
     ------
     SsaserError
-        For a manifest with fewer than two emotions.
+        For a manifest with fewer than two emotions, or bad feature settings.
     """
     from ssaser.data.manifest import read_manifest
 
+    front = get_frontend(frontend)
+    if isinstance(features, front.config_class):
+        config = features
+    else:
+        try:
+            config = front.make_config(features)
+        except SsaserError as exc:
+            raise SsaserError(f"feature_options: {exc}") from None
     df = read_manifest(manifest).reset_index(drop=True)
     emotions = sorted(df["emotion"].astype(str).unique())
     if len(emotions) < 2:
         raise SsaserError(f"{manifest}: needs at least two emotions, found {emotions}")
-    try:
-        config = FeatureConfig.from_dict({**FeatureConfig().to_dict(), **(feature_options or {})})
-    except (TypeError, ValueError) as exc:
-        raise SsaserError(f"feature_options: {exc}") from None
-    cache = FeatureCache(cache_root or default_cache_root(), config)
-    features = cache.get_many(df["file"].tolist(), progress=progress)
+    cache = FeatureCache(cache_root or default_cache_root(), config, frontend)
+    feats = cache.get_many(df["file"].tolist(), progress=progress)
     name = Path(manifest).resolve().parent.name
-    return CorpusData(df, features, emotions, config, name)
+    return CorpusData(df, feats, emotions, config, name, frontend)
 
 
 @dataclass
@@ -162,9 +185,13 @@ def train_fold(
     Scoring happens on the global-zero process only (other DDP ranks return empty scores).
     """
     n_emotions = len(corpus.emotions)
-    if config.model == "ssa-crnn-r" and len(sets.speakers) < 2:
-        raise SsaserError("ssa-crnn-r needs at least two speakers in the training part")
-    fit = fit_system(config, sets.train, sets.val, n_emotions, len(sets.speakers), out_dir, options, resume)
+    if get_system(config.model).speaker_branch and len(sets.speakers) < 2:
+        raise SsaserError(f"{config.model} needs at least two speakers in the training part")
+    spec = config.model_spec()
+    if (spec.frontend, spec.feature_config) != (corpus.frontend, corpus.feature_config):
+        raise SsaserError(f"{config.model}: the corpus's features were computed with other front-end settings "
+                          "than its configuration's (feature_options / frontend)")
+    fit = fit_system(config, sets.train, sets.val, n_emotions, len(sets.speakers), out_dir, options, resume, spec)
     metrics, outputs = {}, {}
     if fit.is_global_zero:
         for part, data in (("val", sets.val), ("test", sets.test)):
@@ -173,12 +200,10 @@ def train_fold(
     return TrainedFold(fit, sets, metrics, outputs)
 
 
-def to_ser_model(trained: TrainedFold, corpus: CorpusData, config: TrainConfig):
+def to_ser_model(trained: TrainedFold, corpus: CorpusData, config: TrainConfig | None = None):
     """The trained system wrapped with its front end and normaliser (for ``save_model_dir``)."""
     from ssaser.models.pipeline import SerModel
 
-    model_config = get_preset(config.preset, **config.model_options)
-    model = SerModel(config.model, model_config, corpus.feature_config, corpus.emotions,
-                     trained.sets.speakers, trained.sets.normalizer)
+    model = SerModel.from_spec(trained.fit.spec, corpus.emotions, trained.sets.speakers, trained.sets.normalizer)
     model.system.load_state_dict(trained.fit.module.system.state_dict())
     return model.eval()

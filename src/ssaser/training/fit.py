@@ -26,7 +26,8 @@ from ssaser.runtime import bf16_supported
 from ssaser.training.checkpoint import AtomicCheckpointIO
 from ssaser.training.config import TrainConfig
 from ssaser.training.data import SegmentDataModule, SegmentSet, eval_loader
-from ssaser.training.module import SerLightningModule, module_from_config
+from ssaser.models.spec import ModelSpec
+from ssaser.training.module import SerLightningModule, module_from_spec
 
 
 @dataclass
@@ -72,6 +73,7 @@ class FitOutcome:
     epochs: int
     is_global_zero: bool
     precision: str  # what the Trainer ran with (bf16 falls back to "32-true" without kernels)
+    spec: ModelSpec  # the resolved front-end and network settings it was built from
 
 
 def bf16_precision(accelerator: str) -> str:
@@ -91,6 +93,7 @@ def fit_system(
     out_dir: str | Path,
     options: TrainerOptions | None = None,
     resume: bool = False,
+    spec: ModelSpec | None = None,
 ) -> FitOutcome:
     """Train ``config.model`` on ``train``, selecting the epoch of best validation UAR.
 
@@ -108,6 +111,8 @@ def fit_system(
         Accelerator, devices, nodes, strategy, progress bar.
     resume : bool
         Continue from ``out_dir/checkpoints/last.ckpt`` when it exists.
+    spec : ModelSpec, optional
+        ``config.model_spec()``, when the caller resolved it already.
 
     Raises
     ------
@@ -123,8 +128,9 @@ def fit_system(
     if resume and last.is_file():
         check_checkpoint(last)  # before the Trainer exists: nothing is set up for a file we refuse
     L.seed_everything(config.seed, workers=True, verbose=False)
-    module = module_from_config(config.model, config.preset, config.model_options, n_emotions, n_speakers,
-                                lr=config.lr, betas=config.betas, weight_decay=config.weight_decay, seed=config.seed)
+    spec = spec or config.model_spec()
+    module = module_from_spec(spec, n_emotions, n_speakers, lr=config.lr, betas=config.betas,
+                              weight_decay=config.weight_decay, seed=config.seed)
     data = SegmentDataModule(train, val, config.batch_size, config.seed, config.batches_per_epoch, config.num_workers)
     monitor = "val_uar" if val is not None else None
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best-{epoch}", monitor=monitor, mode="max",
@@ -167,7 +173,7 @@ def fit_system(
     scored = [h for h in history if h.get("val_uar") is not None]
     best_epoch = max(scored, key=lambda h: h["val_uar"])["epoch"] if scored else trainer.current_epoch - 1
     return FitOutcome(module.cpu().eval(), history, int(best_epoch), int(trainer.current_epoch), trainer.is_global_zero,
-                      str(trainer.precision))
+                      str(trainer.precision), spec)
 
 
 def check_checkpoint(path: Path) -> None:

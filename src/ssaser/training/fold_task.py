@@ -18,6 +18,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from ssaser.atomic_files import atomic_write_json
+from ssaser.features.frontends import DEFAULT_FRONTEND
 from ssaser.training.config import TrainConfig
 from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
 from ssaser.training.fit import TrainerOptions
@@ -113,7 +114,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(manifest: str, feature_options: dict, cache: str | None, threads: int,
-                 options: TrainerOptions) -> None:
+                 options: TrainerOptions, frontend: str) -> None:
     import logging
 
     import torch
@@ -122,7 +123,7 @@ def _init_worker(manifest: str, feature_options: dict, cache: str | None, thread
     for logger in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(logger).setLevel(logging.WARNING)
     # The parent computed every feature already: this only reads the cache.
-    _WORKER["corpus"] = load_corpus(manifest, feature_options, cache, progress=False)
+    _WORKER["corpus"] = load_corpus(manifest, feature_options, cache, progress=False, frontend=frontend)
     _WORKER["options"] = options
 
 
@@ -132,7 +133,8 @@ def _run_in_worker(task: FoldTask) -> tuple[FoldTask, dict]:
 
 
 def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, feature_options: dict,
-                 cache: str | Path | None, options: TrainerOptions) -> Iterator[tuple[FoldTask, dict]]:
+                 cache: str | Path | None, options: TrainerOptions,
+                 frontend: str = DEFAULT_FRONTEND) -> Iterator[tuple[FoldTask, dict]]:
     """Run ``tasks`` in ``jobs`` worker processes; yield ``(task, entry)`` as each finishes.
 
     Workers (:func:`~ssaser.training.worker_pool.worker_pool`) split the parent's torch threads
@@ -145,7 +147,8 @@ def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, fea
 
     threads = max(1, torch.get_num_threads() // jobs)
     worker_options = replace(options, progress=False)
-    initargs = (str(manifest), feature_options, None if cache is None else str(cache), threads, worker_options)
+    initargs = (str(manifest), feature_options, None if cache is None else str(cache), threads, worker_options,
+                frontend)
     with worker_pool(jobs, _init_worker, initargs) as pool:
         pending = {pool.submit(_run_in_worker, task) for task in tasks}
         while pending:

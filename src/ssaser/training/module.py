@@ -19,8 +19,9 @@ import numpy as np
 import torch
 
 from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics
-from ssaser.models import build_system, get_preset, system_loss
 from ssaser.models.config import ModelConfig
+from ssaser.models.spec import ModelSpec
+from ssaser.models.systems import build_system, system_loss
 
 
 class SerLightningModule(L.LightningModule):
@@ -127,8 +128,6 @@ class SerLightningModule(L.LightningModule):
         self.history = list(checkpoint.get("ssaser_history", []))
 
 
-def module_from_config(system_name: str, preset: str, model_options: dict, n_emotions: int, n_speakers: int,
-                       **kwargs: Any) -> SerLightningModule:
-    """A module for a preset with field overrides (``TrainConfig.model_options``)."""
-    config = get_preset(preset, **model_options)
-    return SerLightningModule(system_name, config.to_dict(), n_emotions, n_speakers, **kwargs)
+def module_from_spec(spec: ModelSpec, n_emotions: int, n_speakers: int, **kwargs: Any) -> SerLightningModule:
+    """A module for a resolved :class:`~ssaser.models.spec.ModelSpec` (``TrainConfig.model_spec()``)."""
+    return SerLightningModule(spec.system, spec.model_config.to_dict(), n_emotions, n_speakers, **kwargs)

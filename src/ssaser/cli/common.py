@@ -1,0 +1,74 @@
+"""Options shared by the training commands (``train``, ``cv``, ``demo``), defined once.
+
+Choices come from the registries (systems, presets, front ends) and defaults from the packaged
+configuration, so ``--help`` shows what a run will use; nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ssaser.cli import arg_types
+
+
+def passive_omp_threads() -> None:
+    """Let idle OpenMP threads sleep instead of spinning, unless the user chose otherwise.
+
+    Must run before torch is imported. On a shared or oversubscribed CPU, spinning threads
+    wait at every barrier for a descheduled peer: a 2-thread BLSTM forward+backward (batch 40,
+    lite sizes) measured 3-16 s with GNU OpenMP's default policy and 0.22 s with PASSIVE.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def system_choices() -> tuple[str, ...]:
+    from ssaser.models.registry import system_names
+
+    return system_names()
+
+
+def add_training_arguments(parser: argparse.ArgumentParser, epochs_default: int | None = None) -> None:
+    """Options shared by ``train``, ``cv`` and ``demo`` (``None`` defaults: the configuration's)."""
+    from ssaser.models.config import PRESETS
+
+    parser.add_argument("--preset", choices=tuple(PRESETS), help="model sizes (default: the configuration's, lite)")
+    shown = epochs_default if epochs_default is not None else "the configuration's, 30"
+    parser.add_argument("--epochs", type=arg_types.integer(1, 100000), help=f"maximum epochs (default: {shown})")
+    parser.add_argument("--seed", type=arg_types.seed, help="seed of weights, batches and dropout (default 0)")
+    parser.add_argument("--patience", type=arg_types.count,
+                        help="early stopping patience on validation UAR (default 0 = off)")
+    parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                        help="bf16 autocast where the hardware has it, else float32 (default: on)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any configuration key, e.g. --set lr=3e-4 --set model_options.dropout=0.2")
+    parser.add_argument("--cache", help="feature cache folder (default $SSASER_CACHE or ~/.cache/ssaser/features)")
+    lightning = parser.add_argument_group("Lightning (passed unchanged)")
+    lightning.add_argument("--accelerator", default="auto", help="cpu, gpu, auto ... (default auto)")
+    lightning.add_argument("--devices", default="auto", help="e.g. 2, or 0,1, or auto (default auto)")
+    lightning.add_argument("--num-nodes", type=arg_types.integer(1, 100000), default=1, help="(default 1)")
+    lightning.add_argument("--strategy", default="auto", help="e.g. ddp (default auto)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bars (a line per epoch instead)")
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="leave glibc's malloc settings as they are (default: the command restarts itself "
+                        "with tunables that keep freed memory for the next step: faster CPU training, for a "
+                        "footprint that stays at its peak; see ssaser.runtime)")
+
+
+def config_overrides(args: argparse.Namespace) -> dict:
+    """The configuration keys given on the command line (flags, then ``--set``)."""
+    from ssaser.training.config import merge, parse_overrides
+
+    flags = {key: getattr(args, key) for key in ("preset", "epochs", "seed", "patience", "bf16")
+             if getattr(args, key, None) is not None}
+    return merge(flags, parse_overrides(args.overrides))
+
+
+def trainer_options(args: argparse.Namespace, epoch_label: str | None = None):
+    """The Lightning options of the command line (:class:`ssaser.training.fit.TrainerOptions`)."""
+    from ssaser.training.fit import TrainerOptions
+
+    extra = {"epoch_label": epoch_label} if epoch_label else {}
+    return TrainerOptions(accelerator=args.accelerator, devices=args.devices, num_nodes=args.num_nodes,
+                          strategy=args.strategy, progress=args.progress, **extra)
