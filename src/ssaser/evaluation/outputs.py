@@ -32,19 +32,21 @@ def _has_speaker_branch(name: str) -> bool:
 def _attention_plot(results: Mapping, out_dir: Path) -> Path | None:
     models = list(results["models"])
     # A system with a speaker branch shows both alpha_em and alpha_sp (the paper's Figure 3);
-    # others their SA alpha.
-    with_speaker = [m for m in models if _has_speaker_branch(m)]
-    model = with_speaker[0] if with_speaker else models[0]
-    path = out_dir / model / "fold_0" / "outputs.npz"
-    if not path.is_file():
-        return None
-    with np.load(path) as data:
-        emotion = results["corpus"]["emotions"][int(data["sample_label"])]
-        alpha_em = data["sample_alpha_em"] if "sample_alpha_em" in data else data["sample_alpha"]
-        alpha_sp = data["sample_alpha_sp"] if "sample_alpha_sp" in data else None
-        title = f"{display_name(model)}, fold 0, one '{emotion}' segment"
-        return plot_attention(data["sample_features"], alpha_em, alpha_sp, out_dir / "attention.png",
-                              FRAME_SECONDS, title)
+    # others their SA alpha; a system without attention weights has no plot.
+    for model in sorted(models, key=lambda m: not _has_speaker_branch(m)):
+        path = out_dir / model / "fold_0" / "outputs.npz"
+        if not path.is_file():
+            continue
+        with np.load(path) as data:
+            key = "sample_alpha_em" if "sample_alpha_em" in data else "sample_alpha"
+            if key not in data:
+                continue
+            emotion = results["corpus"]["emotions"][int(data["sample_label"])]
+            alpha_sp = data["sample_alpha_sp"] if "sample_alpha_sp" in data else None
+            title = f"{display_name(model)}, fold 0, one '{emotion}' segment"
+            return plot_attention(data["sample_features"], data[key], alpha_sp, out_dir / "attention.png",
+                                  FRAME_SECONDS, title)
+    return None
 
 
 def write_outputs(results: Mapping, out_dir: str | Path) -> list[Path]:

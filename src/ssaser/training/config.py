@@ -100,6 +100,12 @@ class TrainConfig:
         if not isinstance(self.bf16, bool):
             raise ConfigError(f"bf16 must be true or false, got {self.bf16!r}")
 
+    def check_augmentations(self) -> None:
+        """Build the ``augment`` entries once: an unknown name fails before any feature is computed."""
+        from ssaser.training.augment import build_augmentations
+
+        build_augmentations(self.augment)
+
     def model_spec(self):
         """The resolved front-end and network settings (:func:`ssaser.models.spec.resolve_model_spec`):
         validated, each shared quantity stated once, before any feature is computed."""

@@ -117,6 +117,7 @@ class CvPlan:
         configs = {m: load_config(m, overrides=self.overrides) for m in self.models}
         for config in configs.values():
             config.model_spec()
+            config.check_augmentations()
         if len({json.dumps([c.frontend, c.feature_options], sort_keys=True) for c in configs.values()}) > 1:
             raise SsaserError("all systems of a cv run must use the same front end and feature_options")
         return configs

@@ -130,7 +130,7 @@ def fit_system(
     L.seed_everything(config.seed, workers=True, verbose=False)
     spec = spec or config.model_spec()
     module = module_from_spec(spec, n_emotions, n_speakers, lr=config.lr, betas=config.betas,
-                              weight_decay=config.weight_decay, seed=config.seed)
+                              weight_decay=config.weight_decay, seed=config.seed, augment=config.augment)
     data = SegmentDataModule(train, val, config.batch_size, config.seed, config.batches_per_epoch, config.num_workers)
     monitor = "val_uar" if val is not None else None
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best-{epoch}", monitor=monitor, mode="max",

@@ -22,6 +22,7 @@ from ssaser.evaluation.metrics import aggregate_utterances, classification_metri
 from ssaser.models.config import ModelConfig
 from ssaser.models.spec import ModelSpec
 from ssaser.models.systems import build_system, system_loss
+from ssaser.training.augment import apply_augmentations, build_augmentations, step_generator
 
 
 class SerLightningModule(L.LightningModule):
@@ -38,7 +39,10 @@ class SerLightningModule(L.LightningModule):
     lr, betas, weight_decay : float, sequence of float, float
         NAdam settings.
     seed : int
-        Base of the per-epoch dropout seeds.
+        Base of the per-epoch dropout seeds and of the augmentations' per-step generators.
+    augment : list of dict, optional
+        The configuration's ``augment`` entries (:mod:`ssaser.training.augment`), applied to the
+        training batches only.
     """
 
     def __init__(
@@ -51,11 +55,13 @@ class SerLightningModule(L.LightningModule):
         betas: tuple[float, float] = (0.9, 0.999),
         weight_decay: float = 0.0,
         seed: int = 0,
+        augment: list | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.config = ModelConfig.from_dict(model_config)
         self.system = build_system(system_name, self.config, n_emotions, n_speakers)
+        self.augmentations = build_augmentations(augment or [])
         self.history: list[dict[str, Any]] = []
         self._loss_sum = 0.0
         self._loss_count = 0
@@ -78,6 +84,9 @@ class SerLightningModule(L.LightningModule):
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         features, emotion, speaker, _ = batch
+        if self.augmentations:
+            generator = step_generator(self.hparams.seed, self.current_epoch, batch_idx, self.global_rank)
+            features = apply_augmentations(self.augmentations, features, emotion, generator)
         output = self.system(features)
         loss = system_loss(output, emotion, speaker if output.speaker_logits is not None else None,
                            self.config.lambda_speaker)

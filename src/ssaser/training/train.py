@@ -79,6 +79,7 @@ def train_model(manifest: str | Path, out: str | Path, config: TrainConfig, cach
     start = time.time()
     out = Path(out)
     spec = config.model_spec()  # a bad setting fails here, before any feature is computed
+    config.check_augmentations()
     corpus = load_corpus(manifest, spec.feature_config, cache, progress=(trainer or TrainerOptions()).progress,
                          frontend=spec.frontend)
     train_rows, val_rows = validation_split(corpus.df, config.val_fraction, config.seed)
