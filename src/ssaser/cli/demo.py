@@ -18,7 +18,7 @@ from ssaser.cli.common import add_training_arguments, config_overrides, passive_
 from ssaser.cli import arg_types
 
 #: The demo's defaults: about five minutes on 2 cores with bf16 kernels, about 19 in float32 on
-#: an AVX2-only CPU (README, "Training and cross-validation").
+#: an AVX2-only CPU (benchmarks/README.md, "The main job").
 #: 3x the paper's learning rate: 20 epochs of 10 batches do not reach a plateau at 1e-4.
 DEMO_FOLDS = 3
 DEMO_EPOCHS = 20

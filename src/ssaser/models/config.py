@@ -104,7 +104,7 @@ class ModelConfig:
         ``"none"`` is eq. 8 exactly; it bounds every logit near ``1/(C n_em)``, the softmax
         stays flat and, measured on an EmoDB-2s split (lite, lr 1e-3), acrnn-r reached a
         best validation UAR of 33% in 30 epochs with it against 74% in 15 epochs with the
-        learnt gain (README, Models). Not in the paper.
+        learnt gain (docs/models.md). Not in the paper.
     embedding_activation : {"leaky_relu", "none"}
         After the embedding FC. The paper names no activation there; with ``"none"`` the
         embeddings of a balanced batch can cancel in ``||sum_i x_i||_1``, which is what lets
