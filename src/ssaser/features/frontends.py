@@ -18,8 +18,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
-from ssaser.errors import SsaserError
 from ssaser.features.config import FeatureConfig
+from ssaser.registries import Registry
 
 Ref = Union[str, Callable[..., Any]]
 
@@ -83,29 +83,23 @@ class FrontEndSpec:
         return _resolve(self.compute_batch)(waves, config, sources=sources)
 
 
-_FRONTENDS: dict[str, FrontEndSpec] = {}
+_FRONTENDS: Registry[FrontEndSpec] = Registry("front end")
 
 
 def register_frontend(spec: FrontEndSpec, replace: bool = False) -> FrontEndSpec:
-    if spec.name in _FRONTENDS and not replace:
-        raise SsaserError(f"front end {spec.name!r} is already registered")
-    _FRONTENDS[spec.name] = spec
-    return spec
+    return _FRONTENDS.register(spec.name, spec, replace)
 
 
 def unregister_frontend(name: str) -> None:
-    _FRONTENDS.pop(name, None)
+    _FRONTENDS.unregister(name)
 
 
 def get_frontend(name: str) -> FrontEndSpec:
-    try:
-        return _FRONTENDS[name]
-    except (KeyError, TypeError):
-        raise SsaserError(f"unknown front end {name!r}; choose from {', '.join(_FRONTENDS)}") from None
+    return _FRONTENDS.get(name)
 
 
 def frontend_names() -> tuple[str, ...]:
-    return tuple(_FRONTENDS)
+    return _FRONTENDS.names()
 
 
 #: The front end the paper uses, and the default everywhere.

@@ -10,8 +10,7 @@ Names are imported on first use (PEP 562): the command line reaches light module
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ssaser.lazy_imports import lazy_getattr
 
 _EXPORTS = {
     "Normalization": "results", "Prediction": "results", "SegmentResult": "results",
@@ -23,7 +22,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'ssaser.inference' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"ssaser.inference.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -12,8 +12,7 @@ torch, so the command line reads them instantly.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ssaser.lazy_imports import lazy_getattr
 
 _EXPORTS = {
     "PRESETS": "config", "ModelConfig": "config", "ModelConfigError": "config", "get_preset": "config",
@@ -28,7 +27,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'ssaser.models' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"ssaser.models.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

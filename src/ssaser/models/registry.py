@@ -15,8 +15,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Union
 
-from ssaser.errors import SsaserError
 from ssaser.models.config import ModelConfigError
+from ssaser.registries import Registry
 
 #: ``build(model_config, n_emotions, n_speakers) -> nn.Module`` whose ``forward(features)``
 #: returns a :class:`ssaser.models.systems.SystemOutput`; or its ``"module:function"`` path.
@@ -68,39 +68,32 @@ class SystemSpec:
         return builder(model_config, n_emotions, n_speakers)
 
 
-_SYSTEMS: dict[str, SystemSpec] = {}
+_SYSTEMS: Registry[SystemSpec] = Registry("system", UnknownSystemError)
 
 
 def register_system(spec: SystemSpec, replace: bool = False) -> SystemSpec:
     """Add a system (``replace=True`` to redefine one); returns ``spec``."""
-    if spec.name in _SYSTEMS and not replace:
-        raise SsaserError(f"system {spec.name!r} is already registered")
-    _SYSTEMS[spec.name] = spec
-    return spec
+    return _SYSTEMS.register(spec.name, spec, replace)
 
 
 def unregister_system(name: str) -> None:
     """Remove a system (tests register toy systems and remove them)."""
-    _SYSTEMS.pop(name, None)
+    _SYSTEMS.unregister(name)
 
 
 def get_system(name: str) -> SystemSpec:
     """The registered system ``name``, or :class:`UnknownSystemError` listing the known ones."""
-    try:
-        return _SYSTEMS[name]
-    except (KeyError, TypeError):
-        raise UnknownSystemError(f"unknown system {name!r}; choose from {', '.join(_SYSTEMS)}") from None
+    return _SYSTEMS.get(name)
 
 
 def system_names() -> tuple[str, ...]:
     """Registered systems, in registration order (the paper's three first)."""
-    return tuple(_SYSTEMS)
+    return _SYSTEMS.names()
 
 
 def display_name(name: str) -> str:
     """The report name of ``name`` (the name itself for an unregistered one, e.g. an old run)."""
-    spec = _SYSTEMS.get(name)
-    return spec.display if spec is not None else name
+    return _SYSTEMS.get(name).display if name in _SYSTEMS else name
 
 
 # The paper's Table 1 systems, in its order. Figures: UAR % (mean ± std over its folds).

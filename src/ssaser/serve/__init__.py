@@ -6,19 +6,15 @@ the command line without loading torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ssaser.lazy_imports import lazy_getattr
 
 _EXPORTS = {
-    "DEFAULT_MAX_UPLOAD_MB": "ssaser.serve.app", "create_app": "ssaser.serve.app",
-    "create_app_from_env": "ssaser.serve.app", "ServiceLimits": "ssaser.serve.limits",
-    "serve": "ssaser.serve.runner",
+    "DEFAULT_MAX_UPLOAD_MB": "app", "create_app": "app",
+    "create_app_from_env": "app", "ServiceLimits": "limits",
+    "serve": "runner",
 }
 
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'ssaser.serve' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

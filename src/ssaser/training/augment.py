@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 import torch
 
 from ssaser.errors import SsaserError
+from ssaser.registries import Registry
 
 
 class AugmentationError(SsaserError):
@@ -31,22 +32,20 @@ class Augmentation(Protocol):
 
 
 #: name -> factory(**options) -> Augmentation
-_AUGMENTATIONS: dict[str, Callable[..., Augmentation]] = {}
+_AUGMENTATIONS: Registry[Callable[..., Augmentation]] = Registry("augmentation", AugmentationError)
 
 
 def register_augmentation(name: str, factory: Callable[..., Augmentation], replace: bool = False) -> None:
     """Make ``{"name": name, **options}`` usable in a configuration's ``augment`` list."""
-    if name in _AUGMENTATIONS and not replace:
-        raise SsaserError(f"augmentation {name!r} is already registered")
-    _AUGMENTATIONS[name] = factory
+    _AUGMENTATIONS.register(name, factory, replace)
 
 
 def unregister_augmentation(name: str) -> None:
-    _AUGMENTATIONS.pop(name, None)
+    _AUGMENTATIONS.unregister(name)
 
 
 def augmentation_names() -> tuple[str, ...]:
-    return tuple(_AUGMENTATIONS)
+    return _AUGMENTATIONS.names()
 
 
 def build_augmentations(items: Sequence[Mapping[str, Any]]) -> list[Augmentation]:
@@ -61,11 +60,12 @@ def build_augmentations(items: Sequence[Mapping[str, Any]]) -> list[Augmentation
     for item in items:
         options = dict(item)
         name = options.pop("name", None)
-        if name not in _AUGMENTATIONS:
-            known = ", ".join(_AUGMENTATIONS) or "none registered"
-            raise AugmentationError(f"augment: unknown augmentation {name!r} (known: {known})")
         try:
-            built.append(_AUGMENTATIONS[name](**options))
+            factory = _AUGMENTATIONS.get(name)
+        except AugmentationError as exc:
+            raise AugmentationError(f"augment: {exc}") from None
+        try:
+            built.append(factory(**options))
         except (TypeError, ValueError) as exc:
             raise AugmentationError(f"augment: {name}: {exc}") from None
     return built
