@@ -99,3 +99,10 @@ def test_provenance_groups_folds_by_precision_and_machine():
         "- precision `32-true`, machine `zen3`: ACRNN folds 2-3; SSA-CRNN-r fold 3",
         "- precision `bf16-mixed`, machine `zen5`: SSA-CRNN-r fold 2",
     ]
+
+
+def test_a_tie_prints_as_zero_not_minus_zero():
+    from ssaser.evaluation.report import _signed
+
+    assert [_signed(v) for v in (-0.0, -1e-9, 0.004, -0.004, 1.234, -1.236)] == \
+        ["0.00", "0.00", "0.00", "0.00", "+1.23", "-1.24"]

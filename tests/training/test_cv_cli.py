@@ -125,3 +125,12 @@ def test_cv_jobs_reports_a_worker_error_as_one_line(tiny_manifest, feature_cache
     code = _cv(one, feature_cache, tmp_path / "bad_jobs", "--model", "ssa-crnn-r", "--folds", "2", "--jobs", "2")
     err = capsys.readouterr().err
     assert code == 1 and "needs at least two speakers" in err and "Traceback" not in err
+
+
+def test_cv_prints_the_corpus_and_the_folds_with_jobs(tiny_manifest, feature_cache, tmp_path, capsys):
+    assert _cv(tiny_manifest, feature_cache, tmp_path / "cv", "--model", "acrnn", "--folds", "2", "--jobs", "2") == 0
+    out = capsys.readouterr()
+    assert "[cv]   per emotion: angry 12, neutral 12, sad 12" in out.out
+    assert "[cv]   per speaker: " in out.out
+    assert "[cv] fold 1: " in out.out and "[cv] fold 2: " in out.out
+    assert "Tip" not in out.out + out.err and "GPU available" not in out.out + out.err

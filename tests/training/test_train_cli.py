@@ -168,3 +168,11 @@ def test_a_class_of_one_utterance_is_a_warning(tiny_manifest, feature_cache, cap
     main(_train_args(manifest, feature_cache, manifest.with_name("thin_run"), "--model", "acrnn", "--epochs", "1"))
     err = capsys.readouterr().err
     assert "ssaser train: warning: emotion 'happy' has 1 utterance" in err
+
+
+def test_no_progress_prints_a_line_per_epoch_and_no_lightning_banner(tiny_manifest, feature_cache, tmp_path, capsys):
+    assert main(_train_args(tiny_manifest, feature_cache, tmp_path / "run", "--model", "acrnn", "--epochs", "2")) == 0
+    out = capsys.readouterr()
+    lines = [line for line in out.out.splitlines() if line.startswith("[train] acrnn epoch")]
+    assert [line.split(":")[0] for line in lines] == ["[train] acrnn epoch 1/2", "[train] acrnn epoch 2/2"]
+    assert "Tip" not in out.out + out.err and "GPU available" not in out.out + out.err

@@ -65,10 +65,11 @@ def config_overrides(args: argparse.Namespace) -> dict:
     return merge(flags, parse_overrides(args.overrides))
 
 
-def trainer_options(args: argparse.Namespace, epoch_label: str | None = None):
-    """The Lightning options of the command line (:class:`ssaser.training.fit.TrainerOptions`)."""
+def trainer_options(args: argparse.Namespace, epoch_label: str | None = None, epoch_every: int = 5):
+    """The Lightning options of the command line (:class:`ssaser.training.fit.TrainerOptions`);
+    with ``epoch_label``, ``--no-progress`` prints a line every ``epoch_every`` epochs."""
     from ssaser.training.fit import TrainerOptions
 
-    extra = {"epoch_label": epoch_label} if epoch_label else {}
+    extra = {"epoch_label": epoch_label, "epoch_every": epoch_every} if epoch_label else {}
     return TrainerOptions(accelerator=args.accelerator, devices=args.devices, num_nodes=args.num_nodes,
                           strategy=args.strategy, progress=args.progress, **extra)

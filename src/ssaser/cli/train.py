@@ -40,10 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from ssaser.training.train import train_model
 
     config = load_config(args.model, args.config, config_overrides(args))
-    result = train_model(args.manifest, args.out, config, args.cache, trainer_options(args), resume=args.resume)
+    trainer = trainer_options(args, epoch_label=f"[train] {config.model}", epoch_every=1)
+    result = train_model(args.manifest, args.out, config, args.cache, trainer, resume=args.resume)
     if result is None:
         return 0  # other DDP ranks: rank 0 writes the outputs
     val = result.val
-    score = f"validation UAR {100 * val['uar']:.1f}% (epoch {result.summary['best_epoch']})" if val else "no validation"
+    # Epochs are numbered from 1 for people (train.json keeps Lightning's 0-based "best_epoch").
+    epoch = f"epoch {result.summary['best_epoch'] + 1} of {result.summary['epochs']}"
+    score = f"utterance-level validation UAR {100 * val['uar']:.1f}% ({epoch})" if val else "no validation"
     print(f"{config.model}: {score}; model written to {result.model_dir}")
     return 0

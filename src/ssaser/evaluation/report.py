@@ -42,6 +42,12 @@ def ordering_statement(models: Mapping[str, Mapping]) -> str | None:
     )
 
 
+def _signed(value: float) -> str:
+    """``+1.23`` / ``-1.23``, and an exact or rounded-away tie as ``0.00`` (never ``-0.00``)."""
+    rounded = round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return "0.00" if rounded == 0 else f"{rounded:+.2f}"
+
+
 def _ranges(numbers: list[int]) -> str:
     """``[0, 1, 2, 5]`` -> ``"0-2, 5"``."""
     spans: list[list[int]] = []
@@ -80,8 +86,8 @@ def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
     rows = []
     for d in paired_comparisons(models):
         base, cand = d["baseline"], d["candidate"]
-        ci = f"[{100 * (d['mean'] - d['ci95']):+.2f}, {100 * (d['mean'] + d['ci95']):+.2f}]"
-        rows.append(f"| {display_name(cand)} − {display_name(base)} | {100 * d['mean']:+.2f} | {ci} "
+        ci = f"[{_signed(100 * (d['mean'] - d['ci95']))}, {_signed(100 * (d['mean'] + d['ci95']))}]"
+        rows.append(f"| {display_name(cand)} − {display_name(base)} | {_signed(100 * d['mean'])} | {ci} "
                     f"| {d['better']} / {d['worse']} / {d['tied']} | {d['wilcoxon_p']:.3g} | {len(d['folds'])} |")
     if not rows:
         return []

@@ -180,10 +180,20 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
                                    frontend=spec.frontend)
     if run.name:
         corpus.name = run.name
+    print_corpus_summary(corpus)
     fold_list = make_folds(corpus.df, plan.protocol, plan.folds, plan.split_seed, test_fraction=plan.test_fraction)
     _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
     return _Experiment(plan, configs, signature, corpus, fold_list, reported, {m: {} for m in plan.models})
+
+
+def print_corpus_summary(corpus: CorpusData) -> None:
+    """Counts per emotion and speaker of the corpus, as ``ssaser prepare`` prints them."""
+    from ssaser.data.corpora.base import PreparedCorpus
+
+    for line in PreparedCorpus(corpus.df, [], corpus.name).summary().splitlines():
+        if not line.strip().startswith("skipped"):
+            print(f"[cv] {line}", flush=True)
 
 
 def _pending_tasks(exp: _Experiment, out_dir: Path, n_run: int) -> list[FoldTask]:
@@ -209,7 +219,7 @@ def _record(exp: _Experiment, run: CvRun, out_dir: Path, start: float, task: Fol
     """Keep a finished task's entry; write the partial results and report of the folds all systems finished."""
     exp.done[task.model][task.k] = entry
     print(f"[cv] fold {task.k + 1}/{len(exp.folds)}, {task.model}: {exp.reported} UAR {100 * entry['uar']:.1f}% "
-          f"(best epoch {entry['best_epoch']}, {entry['seconds']:.0f} s)", flush=True)
+          f"(best epoch {entry['best_epoch'] + 1} of {entry['epochs']}, {entry['seconds']:.0f} s)", flush=True)
     # Partial results after every task: an interrupted run still has a readable summary.
     if any(_complete_prefix(exp.done).values()):
         partial = _results(exp, run, start)
@@ -236,6 +246,8 @@ def _run_in_workers(exp: _Experiment, run: CvRun, tasks: list[FoldTask], on_done
     if options.strategy not in ("auto", None) or str(options.devices) not in ("auto", "1"):
         raise SsaserError("--jobs runs folds side by side on one machine: not with --strategy/--devices")
     print(f"[cv] {len(tasks)} trainings in {run.jobs} parallel jobs", flush=True)
+    for k in sorted({task.k for task in tasks}):
+        print(f"[cv] fold {k + 1}: {exp.folds[k].describe()}", flush=True)
     first = next(iter(exp.configs.values()))
     spec = first.model_spec()
     # closing(): an exception here (Ctrl-C, SIGTERM) stops the workers now, not when collected.

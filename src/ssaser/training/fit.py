@@ -9,6 +9,7 @@ needs no code here. :func:`predict_segments` scores a set with the best weights.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ class TrainerOptions:
     #: Without a progress bar, a line ``<epoch_label> epoch 5/30: val UAR ...`` every 5 epochs
     #: (how parallel cv workers, whose bars would garble one terminal, show they advance).
     epoch_label: str | None = None
+    #: Every how many epochs that line is printed.
+    epoch_every: int = 5
     extra: dict = field(default_factory=dict)
 
 
@@ -74,6 +77,14 @@ class FitOutcome:
     is_global_zero: bool
     precision: str  # what the Trainer ran with (bf16 falls back to "32-true" without kernels)
     spec: ModelSpec  # the resolved front-end and network settings it was built from
+
+
+def quiet_lightning() -> None:
+    """Keep Lightning's start-up banners (its cloud-logging tip, "GPU available: False", the
+    precision line) off the console: ``train.json`` and every ``result.json`` record the precision
+    and the machine instead. Warnings still show."""
+    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def bf16_precision(accelerator: str) -> str:
@@ -139,7 +150,8 @@ def fit_system(
     if config.patience and val is not None:
         callbacks.append(EarlyStopping(monitor="val_uar", mode="max", patience=config.patience))
     if options.epoch_label and not options.progress:
-        callbacks.append(EpochLines(options.epoch_label))
+        callbacks.append(EpochLines(options.epoch_label, options.epoch_every))
+    quiet_lightning()
     # A new version folder per invocation: a resumed run keeps the logs written before the interruption.
     loggers = [CSVLogger(out_dir / "logs", name="csv"),
                TensorBoardLogger(out_dir / "logs", name="tensorboard", default_hp_metric=False)]
