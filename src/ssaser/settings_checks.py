@@ -43,23 +43,27 @@ class Bounds:
     optional: bool = False
     items: int | None = None
 
-    def describe(self) -> str:
-        noun = "an integer" if self.kind is int else "a finite number"
+    def range_text(self) -> str:
+        """``in [lo, hi]``, ``>= lo``, ``< hi`` ... (empty without bounds)."""
         if self.lo is not None and self.hi is not None:
             left, right = "(" if self.lo_open else "[", ")" if self.hi_open else "]"
-            return f"{noun} in {left}{self.lo:g}, {self.hi:g}{right}"
+            return f"in {left}{self.lo:g}, {self.hi:g}{right}"
         if self.lo is not None:
-            return f"{noun} {'>' if self.lo_open else '>='} {self.lo:g}"
+            return f"{'>' if self.lo_open else '>='} {self.lo:g}"
         if self.hi is not None:
-            return f"{noun} {'<' if self.hi_open else '<='} {self.hi:g}"
-        return noun
+            return f"{'<' if self.hi_open else '<='} {self.hi:g}"
+        return ""
+
+    def describe(self) -> str:
+        noun = "an integer" if self.kind is int else "a finite number"
+        return f"{noun} {self.range_text()}".rstrip()
 
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
         if self.kind is int and not isinstance(value, int):
             return False
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):  # an int is finite (and may not fit a float)
             return False
         if self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo):
             return False

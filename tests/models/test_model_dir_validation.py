@@ -46,6 +46,7 @@ def set_key(section: str, key: str, value):
     (set_key("feature_config", "n_fft", 200_000_000), "n_fft must be an integer in [16, 32768]"),
     (set_key("model_config", "conv_channels", 1e12), "conv_channels must be an integer"),
     (set_key("model_config", "n_conv_layers", 1_000_000), "n_conv_layers must be an integer in [1, 32]"),
+    (set_key("model_config", "linear_units", 10**400), "linear_units must be an integer in [1, 8192]"),
     (set_key("feature_config", "log_floor", math.inf), "log_floor must be a finite number"),
     (set_key("model_config", "dropout", "0.1"), "dropout must be a finite number"),
     (set_key("model_config", "batch_norm", "yes"), "batch_norm must be true or false"),
