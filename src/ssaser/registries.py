@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Generic, Iterator, TypeVar
+import importlib
+from typing import Any, Callable, Generic, Iterator, TypeVar, Union
 
 from ssaser.errors import SsaserError
 
 T = TypeVar("T")
+
+#: A callable, or its ``"module:function"`` path (imported on first use: a registry entry can
+#: name torch code without loading torch when the registry is read).
+Ref = Union[str, Callable[..., Any]]
+
+
+def resolve_ref(ref: Ref) -> Callable[..., Any]:
+    """The callable a :data:`Ref` names."""
+    if isinstance(ref, str):
+        module, _, name = ref.partition(":")
+        return getattr(importlib.import_module(module), name)
+    return ref
 
 
 class Registry(Generic[T]):

@@ -236,8 +236,8 @@ def load_audio(path: str | Path, sample_rate: int = 16000, limits: AudioLimits =
         Missing, empty, truncated or non-audio file, one holding NaN/inf, or one outside
         ``limits``.
     """
-    checked = _check_path(path)
-    return _read_all(str(checked), str(path), sample_rate, limits)
+    file, name = _opener(path, None)
+    return _read_all(file, name, sample_rate, limits)
 
 
 def load_many(

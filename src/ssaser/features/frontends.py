@@ -14,21 +14,11 @@ Importing this module loads no torch (callables are named as ``"module:function"
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Callable, Sequence
 
 from ssaser.features.config import FeatureConfig
-from ssaser.registries import Registry
-
-Ref = Union[str, Callable[..., Any]]
-
-
-def _resolve(ref: Ref) -> Callable[..., Any]:
-    if isinstance(ref, str):
-        module, _, name = ref.partition(":")
-        return getattr(importlib.import_module(module), name)
-    return ref
+from ssaser.registries import Ref, Registry, resolve_ref
 
 
 @dataclass(frozen=True)
@@ -76,11 +66,11 @@ class FrontEndSpec:
 
     def build(self, config: Any) -> Any:
         """The torch module of this front end."""
-        return _resolve(self.module)(config)
+        return resolve_ref(self.module)(config)
 
     def compute(self, waves: Sequence[Any], config: Any, sources: Sequence[str] | None = None) -> list:
         """Features of many waveforms (numpy), as the cache stores them."""
-        return _resolve(self.compute_batch)(waves, config, sources=sources)
+        return resolve_ref(self.compute_batch)(waves, config, sources=sources)
 
 
 _FRONTENDS: Registry[FrontEndSpec] = Registry("front end")

@@ -11,16 +11,15 @@ when a system is first built, so the command line can list systems instantly.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Mapping
 
 from ssaser.models.config import ModelConfigError
-from ssaser.registries import Registry
+from ssaser.registries import Ref, Registry, resolve_ref
 
 #: ``build(model_config, n_emotions, n_speakers) -> nn.Module`` whose ``forward(features)``
 #: returns a :class:`ssaser.models.systems.SystemOutput`; or its ``"module:function"`` path.
-Builder = Union[str, Callable[..., Any]]
+Builder = Ref
 
 
 class UnknownSystemError(ModelConfigError):
@@ -61,11 +60,7 @@ class SystemSpec:
 
     def build(self, model_config: Any, n_emotions: int, n_speakers: int | None) -> Any:
         """Build the system's network (``torch.nn.Module``)."""
-        builder = self.builder
-        if isinstance(builder, str):
-            module, _, function = builder.partition(":")
-            builder = getattr(importlib.import_module(module), function)
-        return builder(model_config, n_emotions, n_speakers)
+        return resolve_ref(self.builder)(model_config, n_emotions, n_speakers)
 
 
 _SYSTEMS: Registry[SystemSpec] = Registry("system", UnknownSystemError)
