@@ -10,6 +10,35 @@ import torch
 ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 
 
+def checked_stats(mean: Any, std: Any, shape: tuple[int, int] | None, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """Normalisation statistics read from a file, validated: ``(mean, std)`` float64 arrays.
+
+    Parameters
+    ----------
+    mean, std : array-like
+        ``(channels, bins)`` each.
+    shape : (int, int) or None
+        The shape both must have (None: any 2-D shape, the same for both).
+    who : str
+        Names them in the message.
+
+    Raises
+    ------
+    ValueError
+        Not arrays of numbers, another shape, non-finite values or a std that is not positive.
+    """
+    try:
+        mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{who}: mean and std must be arrays of numbers") from None
+    want = shape or mean.shape
+    if mean.ndim != 2 or mean.shape != want or std.shape != want:
+        raise ValueError(f"{who}: mean and std must have shape {want}, got {mean.shape} and {std.shape}")
+    if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+        raise ValueError(f"{who}: mean and std must be finite, std positive")
+    return mean, std
+
+
 class _Moments:
     """Running frame count, sum and sum of squares of ``(3, n_mels)`` features (float64)."""
 
@@ -147,17 +176,7 @@ class SpeakerNormalizer:
         def unpack(item: Any, who: str) -> tuple[np.ndarray, np.ndarray]:
             if not isinstance(item, Mapping) or "mean" not in item or "std" not in item:
                 raise ValueError(f"normalizer {who}: needs 'mean' and 'std'")
-            try:
-                mean, std = np.asarray(item["mean"], dtype=np.float64), np.asarray(item["std"], dtype=np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(f"normalizer {who}: mean and std must be arrays of numbers") from None
-            want = shape or mean.shape
-            if mean.ndim != 2 or mean.shape != want or std.shape != want:
-                raise ValueError(f"normalizer {who}: mean and std must have shape {want}, "
-                                 f"got {mean.shape} and {std.shape}")
-            if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
-                raise ValueError(f"normalizer {who}: mean and std must be finite, std positive")
-            return mean, std
+            return checked_stats(item["mean"], item["std"], shape, f"normalizer {who}")
 
         out = cls(std_floor=floor)
         out.global_stats = unpack(data.get("global"), "global")

@@ -18,6 +18,7 @@ import numpy as np
 from ssaser.atomic_files import atomic_write_json
 from ssaser.errors import SsaserError
 from ssaser.features import FeatureConfig, SpeakerNormalizer, compute_features
+from ssaser.features.normalize import checked_stats
 
 STATS_FORMAT = "ssaser-speaker-stats"
 STATS_VERSION = 1
@@ -77,12 +78,12 @@ class SpeakerStats:
             raise SpeakerStatsError(f"{path}: not a speaker stats file (made by `ssaser enroll`)")
         try:
             config = FeatureConfig.from_dict(data["feature_config"])
-            mean, std = np.asarray(data["mean"], np.float64), np.asarray(data["std"], np.float64)
         except (KeyError, TypeError, ValueError) as exc:
             raise SpeakerStatsError(f"{path}: malformed speaker stats ({exc})") from None
-        shape = (3, config.n_mels)
-        if mean.shape != shape or std.shape != shape or not (std > 0).all():
-            raise SpeakerStatsError(f"{path}: mean and std must be positive-std arrays of shape {shape}")
+        try:
+            mean, std = checked_stats(data.get("mean"), data.get("std"), (3, config.n_mels), str(path))
+        except ValueError as exc:
+            raise SpeakerStatsError(str(exc)) from None
         return cls(mean, std, config, int(data.get("frames", 0)), list(data.get("files", [])),
                    data.get("speaker"))
 
