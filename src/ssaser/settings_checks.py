@@ -88,6 +88,11 @@ def checked(default: Any = dataclasses.MISSING, **bounds: Any) -> Any:
     return dataclasses.field(default=default, metadata={"bounds": Bounds(**bounds)})
 
 
+def field_bounds(cls: type, name: str) -> Bounds:
+    """The :class:`Bounds` that :func:`checked` declared for field ``name`` of dataclass ``cls``."""
+    return next(f.metadata["bounds"] for f in dataclasses.fields(cls) if f.name == name)
+
+
 def check_fields(instance: Any, error: type[Exception]) -> None:
     """Run the :class:`Bounds` of every field of a dataclass instance (see :func:`checked`)."""
     for item in dataclasses.fields(instance):

@@ -23,6 +23,7 @@ import soundfile as sf
 import soxr
 
 from ssaser.errors import AudioError, AudioLimitError
+from ssaser.settings_checks import check_fields, checked
 
 #: soxr quality; "HQ" is also what ``librosa.load`` uses by default (res_type="soxr_hq").
 RESAMPLE_QUALITY = "HQ"
@@ -59,15 +60,14 @@ class AudioLimits:
         Plausible sample rates in Hz (telephone 4 kHz to studio 768 kHz).
     """
 
-    max_seconds: float | None = None
-    min_rate: int = 4000
-    max_rate: int = 768_000
+    max_seconds: float | None = checked(None, kind=float, lo=0, lo_open=True, optional=True)
+    min_rate: int = checked(4000, kind=int, lo=1)
+    max_rate: int = checked(768_000, kind=int, lo=1)
 
     def __post_init__(self) -> None:
-        if self.max_seconds is not None and not (0 < self.max_seconds < math.inf):
-            raise ValueError(f"max_seconds must be positive and finite, got {self.max_seconds}")
-        if not 1 <= self.min_rate <= self.max_rate:
-            raise ValueError(f"need 1 <= min_rate <= max_rate, got {self.min_rate}, {self.max_rate}")
+        check_fields(self, ValueError)
+        if self.min_rate > self.max_rate:
+            raise ValueError(f"min_rate ({self.min_rate}) must not exceed max_rate ({self.max_rate})")
 
     def check(self, source: str, rate: int, frames: int) -> None:
         """Raise :class:`AudioError` for a rate out of range or more than ``max_seconds`` of audio."""

@@ -51,6 +51,16 @@ def number(lo: float | None = None, hi: float | None = None, lo_open: bool = Fal
     return parse
 
 
+def from_bounds(bounds: Bounds) -> Callable[[str], float]:
+    """The option type of a settings field (:func:`ssaser.settings_checks.field_bounds`): one
+    source for a bound that a dataclass and a command-line option share."""
+    if bounds.hi_open:
+        raise ValueError("an open upper bound has no option type")
+    if bounds.kind is int:
+        return integer(bounds.lo, bounds.hi)
+    return number(bounds.lo, bounds.hi, lo_open=bounds.lo_open)
+
+
 #: Common kinds.
 positive_int = integer(1)
 count = integer(0)

@@ -8,23 +8,24 @@ from pathlib import Path
 from ssaser.cli import arg_types
 from ssaser.cli.predict import add_model_options
 
-#: ServiceLimits fields settable on the command line: (option type, metavar, help).
+#: ServiceLimits fields settable on the command line: (metavar, help). Their types (range
+#: included) come from the fields themselves.
 LIMIT_OPTIONS = {
-    "max_upload_mb": (arg_types.number(0, 1e5, lo_open=True), "MB", "largest accepted request body (413 above)"),
-    "max_audio_seconds": (arg_types.number(0.1, 1e6), "S", "longest accepted audio, read from the header (413)"),
-    "max_windows": (arg_types.integer(1, 10**7), "N", "3 s windows one request may score, timeline included (413)"),
-    "min_hop": (arg_types.number(0.01, 3600), "S", "smallest timeline hop (422 below)"),
-    "max_request_seconds": (arg_types.number(0.1, 1e5), "S", "wall time of one inference (503 past it)"),
-    "heavy_windows": (arg_types.integer(1, 10**7), "N", "requests above this many windows run one at a time, "
-                      "beside the others"),
-    "max_heavy_waiting": (arg_types.integer(0, 10**4), "N", "long requests that may wait for their lane (503 past it)"),
-    "concurrency": (arg_types.integer(1, 1024), "N", "short requests run at once"),
-    "max_connections": (arg_types.integer(1, 10**5), "N", "connections accepted at once (503 past it)"),
+    "max_upload_mb": ("MB", "largest accepted request body (413 above)"),
+    "max_audio_seconds": ("S", "longest accepted audio, read from the header (413)"),
+    "max_windows": ("N", "3 s windows one request may score, timeline included (413)"),
+    "min_hop": ("S", "smallest timeline hop (422 below)"),
+    "max_request_seconds": ("S", "wall time of one inference (503 past it)"),
+    "heavy_windows": ("N", "requests above this many windows run one at a time, beside the others"),
+    "max_heavy_waiting": ("N", "long requests that may wait for their lane (503 past it)"),
+    "concurrency": ("N", "short requests run at once"),
+    "max_connections": ("N", "connections accepted at once (503 past it)"),
 }
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from ssaser.serve.limits import ServiceLimits  # standard library and ssaser only: fast
+    from ssaser.settings_checks import field_bounds
 
     parser = subparsers.add_parser(
         "serve",
@@ -38,9 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=arg_types.port, default=8000, help="TCP port (default 8000; 0: any free one)")
     limits = parser.add_argument_group("limits (each bounds what one request may cost)")
     defaults = ServiceLimits()
-    for name, (kind, metavar, text) in LIMIT_OPTIONS.items():
+    for name, (metavar, text) in LIMIT_OPTIONS.items():
         default = getattr(defaults, name)
         shown = "the CPU count" if name == "concurrency" else f"{default:g}"
+        kind = arg_types.from_bounds(field_bounds(ServiceLimits, name))
         limits.add_argument(f"--{name.replace('_', '-')}", type=kind, default=default, metavar=metavar,
                             help=f"{text} (default {shown})")
     parser.add_argument("--access-log", action="store_true", help="log every request")

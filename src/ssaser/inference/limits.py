@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ssaser.audio import DEFAULT_LIMITS, AudioLimits
 from ssaser.errors import SsaserError
+from ssaser.settings_checks import check_fields, checked
 
 
 class WorkLimitError(SsaserError):
@@ -40,17 +41,12 @@ class InferenceLimits:
     """
 
     audio: AudioLimits = DEFAULT_LIMITS
-    max_windows: int | None = None
-    max_call_seconds: float | None = None
-    min_hop: float | None = None
+    max_windows: int | None = checked(None, kind=int, lo=1, optional=True)
+    max_call_seconds: float | None = checked(None, kind=float, lo=0, lo_open=True, optional=True)
+    min_hop: float | None = checked(None, kind=float, lo=0, lo_open=True, optional=True)
 
     def __post_init__(self) -> None:
-        for name in ("max_call_seconds", "min_hop"):
-            value = getattr(self, name)
-            if value is not None and not 0 < value < math.inf:
-                raise ValueError(f"{name} must be positive and finite, got {value}")
-        if self.max_windows is not None and self.max_windows < 1:
-            raise ValueError(f"max_windows must be >= 1, got {self.max_windows}")
+        check_fields(self, ValueError)
 
     def deadline(self) -> float:
         """``time.monotonic()`` value after which the call stops (inf without a limit)."""

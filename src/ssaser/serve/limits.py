@@ -13,13 +13,13 @@ Importable without torch or numpy (the command line reads its defaults).
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
 
 from ssaser.errors import SsaserError
+from ssaser.settings_checks import check_fields, checked
 
 if TYPE_CHECKING:
     from ssaser.inference.limits import InferenceLimits
@@ -54,34 +54,21 @@ class ServiceLimits:
         Connections uvicorn accepts at once (503 past it): bounds the memory of bodies in flight.
     """
 
-    max_upload_mb: float = 20.0
-    max_audio_seconds: float = 600.0
-    min_rate: int = 4000
-    max_rate: int = 768_000
-    max_windows: int = 1000
-    min_hop: float = 0.1
-    max_request_seconds: float = 60.0
-    heavy_windows: int = 20
-    max_heavy_waiting: int = 4
-    concurrency: int | None = None
-    max_connections: int = 64
+    # One source for each bound: ``ssaser serve`` builds its option types from these fields.
+    max_upload_mb: float = checked(20.0, kind=float, lo=1e-3, hi=1e5)
+    max_audio_seconds: float = checked(600.0, kind=float, lo=0.1, hi=1e6)
+    min_rate: int = checked(4000, kind=int, lo=1, hi=10**7)
+    max_rate: int = checked(768_000, kind=int, lo=1, hi=10**7)
+    max_windows: int = checked(1000, kind=int, lo=1, hi=10**7)
+    min_hop: float = checked(0.1, kind=float, lo=0.01, hi=3600.0)
+    max_request_seconds: float = checked(60.0, kind=float, lo=0.1, hi=1e5)
+    heavy_windows: int = checked(20, kind=int, lo=1, hi=10**7)
+    max_heavy_waiting: int = checked(4, kind=int, lo=0, hi=10**4)
+    concurrency: int | None = checked(None, kind=int, lo=1, hi=1024, optional=True)
+    max_connections: int = checked(64, kind=int, lo=1, hi=10**5)
 
     def __post_init__(self) -> None:
-        positive = {"max_upload_mb": (1e-3, 1e5), "max_audio_seconds": (0.1, 1e6), "min_hop": (0.01, 3600.0),
-                    "max_request_seconds": (0.1, 1e5)}
-        for name, (lo, hi) in positive.items():
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
-                raise SsaserError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
-        counts = {"min_rate": (1, 10**7), "max_rate": (1, 10**7), "max_windows": (1, 10**7),
-                  "heavy_windows": (1, 10**7), "max_heavy_waiting": (0, 10**4), "concurrency": (1, 1024),
-                  "max_connections": (1, 10**5)}
-        for name, (lo, hi) in counts.items():
-            value = getattr(self, name)
-            if value is None and name == "concurrency":
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                raise SsaserError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        check_fields(self, SsaserError)
         if self.min_rate > self.max_rate:
             raise SsaserError(f"min_rate ({self.min_rate}) must not exceed max_rate ({self.max_rate})")
 
