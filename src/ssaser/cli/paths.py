@@ -23,21 +23,20 @@ def require_model_dir(path: Path) -> Path:
     return path
 
 
-def writable_folder(path: Path, what: str) -> bool:
-    """Check that ``path`` is, or can be made, a writable folder; True if it must be created.
+def writable_folder(path: Path, what: str) -> None:
+    """Check that ``path`` is, or can be made, a writable folder.
 
-    Nothing is created here: the caller creates it (and says so) once the work succeeded.
+    Nothing is created here: the writer creates it once there is something to write.
     """
     if path.exists():
         if not path.is_dir():
             raise SsaserError(f"{what} {path}: exists and is not a folder")
         if not os.access(path, os.W_OK | os.X_OK):
             raise SsaserError(f"{what} {path}: folder is not writable")
-        return False
+        return
     parent = next((p for p in path.absolute().parents if p.exists()), None)
     if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise SsaserError(f"{what} {path}: cannot create it ({parent} is not a writable folder)")
-    return True
 
 
 def writable_file(path: Path, what: str) -> None:

@@ -23,6 +23,7 @@ from ssaser.evaluation.metrics import paired_comparisons, summarize_folds
 from ssaser.evaluation.outputs import write_outputs
 from ssaser.evaluation.report import write_report
 from ssaser.atomic_files import atomic_write_json
+from ssaser.models.spec import ModelSpec
 from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.experiment import CorpusData, load_corpus
 from ssaser.training.fit import TrainerOptions
@@ -159,6 +160,7 @@ class _Experiment:
 
     plan: CvPlan
     configs: dict[str, TrainConfig]
+    spec: ModelSpec  # the first system's; every system shares its front end and feature settings
     signature: dict
     corpus: CorpusData
     folds: list
@@ -174,8 +176,7 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
     signature = {"manifest": str(Path(plan.manifest).resolve()), "protocol": plan.protocol, "folds": plan.folds,
                  "test_fraction": plan.test_fraction, "split_seed": plan.split_seed,
                  "configs": {m: c.to_dict() for m, c in configs.items()}}
-    first = next(iter(configs.values()))
-    spec = first.model_spec()
+    spec = next(iter(configs.values())).model_spec()
     corpus = corpus or load_corpus(plan.manifest, spec.feature_config, run.cache, progress=run.trainer.progress,
                                    frontend=spec.frontend)
     if run.name:
@@ -184,7 +185,7 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
     fold_list = make_folds(corpus.df, plan.protocol, plan.folds, plan.split_seed, test_fraction=plan.test_fraction)
     _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
-    return _Experiment(plan, configs, signature, corpus, fold_list, reported, {m: {} for m in plan.models})
+    return _Experiment(plan, configs, spec, signature, corpus, fold_list, reported, {m: {} for m in plan.models})
 
 
 def print_corpus_summary(corpus: CorpusData) -> None:
@@ -248,11 +249,9 @@ def _run_in_workers(exp: _Experiment, run: CvRun, tasks: list[FoldTask], on_done
     print(f"[cv] {len(tasks)} trainings in {run.jobs} parallel jobs", flush=True)
     for k in sorted({task.k for task in tasks}):
         print(f"[cv] fold {k + 1}: {exp.folds[k].describe()}", flush=True)
-    first = next(iter(exp.configs.values()))
-    spec = first.model_spec()
     # closing(): an exception here (Ctrl-C, SIGTERM) stops the workers now, not when collected.
-    with closing(run_parallel(tasks, run.jobs, exp.plan.manifest, spec.feature_config.to_dict(), run.cache,
-                              options, spec.frontend)) as trainings:
+    with closing(run_parallel(tasks, run.jobs, exp.plan.manifest, exp.spec.feature_config.to_dict(), run.cache,
+                              options, exp.spec.frontend)) as trainings:
         for task, entry in trainings:
             on_done(task, entry)
 

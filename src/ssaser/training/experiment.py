@@ -22,6 +22,7 @@ from ssaser.errors import SsaserError
 from ssaser.features import FeatureCache, FeatureConfig, SpeakerNormalizer
 from ssaser.features.frontends import DEFAULT_FRONTEND, get_frontend
 from ssaser.models.registry import get_system
+from ssaser.models.spec import ModelSpec
 from ssaser.training.config import TrainConfig
 from ssaser.training.data import SegmentSet, build_segment_set
 from ssaser.training.fit import FitOutcome, TrainerOptions, fit_system, score_set
@@ -179,15 +180,17 @@ def train_fold(
     out_dir: str | Path,
     options: TrainerOptions | None = None,
     resume: bool = False,
+    spec: ModelSpec | None = None,
 ) -> TrainedFold:
     """Fit ``config.model`` on a fold and score the selected epoch on val and test.
 
     Scoring happens on the global-zero process only (other DDP ranks return empty scores).
+    ``spec`` is ``config.model_spec()`` when the caller resolved it already.
     """
     n_emotions = len(corpus.emotions)
     if get_system(config.model).speaker_branch and len(sets.speakers) < 2:
         raise SsaserError(f"{config.model} needs at least two speakers in the training part")
-    spec = config.model_spec()
+    spec = spec or config.model_spec()
     if (spec.frontend, spec.feature_config) != (corpus.frontend, corpus.feature_config):
         raise SsaserError(f"{config.model}: the corpus's features were computed with other front-end settings "
                           "than its configuration's (feature_options / frontend)")
@@ -200,7 +203,7 @@ def train_fold(
     return TrainedFold(fit, sets, metrics, outputs)
 
 
-def to_ser_model(trained: TrainedFold, corpus: CorpusData, config: TrainConfig | None = None):
+def to_ser_model(trained: TrainedFold, corpus: CorpusData):
     """The trained system wrapped with its front end and normaliser (for ``save_model_dir``)."""
     from ssaser.models.pipeline import SerModel
 

@@ -84,7 +84,7 @@ def train_model(manifest: str | Path, out: str | Path, config: TrainConfig, cach
                          frontend=spec.frontend)
     train_rows, val_rows = validation_split(corpus.df, config.val_fraction, config.seed)
     sets = build_fold_sets(corpus, train_rows, val_rows, None, config.segment_hop)
-    trained = train_fold(corpus, sets, config, out, trainer, resume=resume)
+    trained = train_fold(corpus, sets, config, out, trainer, resume=resume, spec=spec)
     if not trained.fit.is_global_zero:
         return None
     summary = {
