@@ -58,5 +58,5 @@ def test_ravdess_any_extension_speech_only(tmp_path: Path) -> None:
     assert "song" in reasons["03-02-05-01-01-01-01.wav"]
     assert "audio-only" in reasons["01-01-05-01-01-01-01.mp4"]
     ogg = prepared.manifest[prepared.manifest["file"].str.endswith(".ogg")].iloc[0]
-    assert (ogg["speaker"], ogg["emotion"], ogg["phrase"], ogg["gender"]) == ("02", "happy", "02", "f")
+    assert (ogg["speaker"], ogg["emotion"], ogg["phrase"], ogg["gender"]) == ("02", "happiness", "02", "f")
     assert ogg["duration"] == pytest.approx(0.2, abs=1e-3)

@@ -37,9 +37,9 @@ def test_default_is_improvised_four_classes(iemocap_root: Path) -> None:
     }
     row = df.set_index(df["file"].map(lambda f: Path(f).stem)).loc["Ses01F_impro01_M002"]
     assert (row["speaker"], row["emotion"], row["session"], row["gender"], row["dialog"]) == (
-        "Ses01M", "sad", "Ses01", "m", "Ses01F_impro01")
+        "Ses01M", "sadness", "Ses01", "m", "Ses01F_impro01")
     assert set(df["speaker"]) == {"Ses01F", "Ses01M", "Ses02M", "Ses02F"}
-    assert set(df["emotion"]) <= {"happy", "angry", "sad", "neutral"}
+    assert set(df["emotion"]) <= {"happiness", "anger", "sadness", "neutral"}
     assert (df["duration"] > 0.2).all() and (df["duration"] < 0.3).all()
     assert all(Path(f).is_absolute() and Path(f).is_file() for f in df["file"])
     reasons = dict(prepared.skipped)
@@ -55,7 +55,7 @@ def test_default_is_improvised_four_classes(iemocap_root: Path) -> None:
 def test_merge_excited_and_include_scripted(iemocap_root: Path) -> None:
     merged = prepare_corpus("iemocap", iemocap_root, merge_excited=True)
     assert _utterances(merged) - _utterances(prepare_corpus("iemocap", iemocap_root)) == {"Ses01F_impro01_M001"}
-    assert merged.manifest.loc[merged.manifest["file"].str.endswith("M001.wav"), "emotion"].tolist() == ["happy"]
+    assert merged.manifest.loc[merged.manifest["file"].str.endswith("M001.wav"), "emotion"].tolist() == ["happiness"]
     everything = prepare_corpus("iemocap", iemocap_root, merge_excited=True, include_scripted=True)
     assert {"Ses01F_script01_1_F000", "Ses01F_script01_1_M000", "Ses01F_script01_1_M001"} <= _utterances(everything)
     assert len(everything.manifest) == len(merged.manifest) + 3

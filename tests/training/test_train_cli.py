@@ -42,7 +42,7 @@ def test_train_writes_a_model_directory_that_reproduces_training_outputs(tiny_ma
     assert list((out / "logs" / "tensorboard" / "version_0").glob("events.out.tfevents.*"))
 
     model = load_model_dir(out / "model")
-    assert model.emotions == ["angry", "neutral", "sad"]
+    assert model.emotions == ["anger", "neutral", "sadness"]
     assert model.system_name == "ssa-crnn-r" and len(model.speakers) == 3
     # The loaded model on raw audio (with the speaker's training statistics) gives the
     # outputs of the training pipeline (cache -> normaliser -> segment) within float error.
@@ -167,7 +167,7 @@ def test_a_class_of_one_utterance_is_a_warning(tiny_manifest, feature_cache, cap
     df.to_csv(manifest, index=False)
     main(_train_args(manifest, feature_cache, manifest.with_name("thin_run"), "--model", "acrnn", "--epochs", "1"))
     err = capsys.readouterr().err
-    assert "ssaser train: warning: emotion 'happy' has 1 utterance" in err
+    assert "ssaser train: warning: emotion 'happiness' has 1 utterance" in err
 
 
 def test_no_progress_prints_a_line_per_epoch_and_no_lightning_banner(tiny_manifest, feature_cache, tmp_path, capsys):

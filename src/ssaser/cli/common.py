@@ -56,6 +56,28 @@ def add_training_arguments(parser: argparse.ArgumentParser, epochs_default: int 
                         "footprint that stays at its peak; see ssaser.runtime)")
 
 
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--manifest`` (one or several) and ``--emotions``, shared by ``train`` and ``cv``."""
+    parser.add_argument("--manifest", required=True, nargs="+", metavar="CSV",
+                        help="manifest CSV(s) (file, speaker, emotion, ...); several train together, speakers "
+                        "prefixed with their manifest's name, labels on the canonical names (angry -> anger ...)")
+    parser.add_argument("--emotions", metavar="LIST",
+                        help="classes to keep, comma-separated, each NAME or NAME=LABEL+LABEL to merge; 'common' "
+                        "keeps those every manifest has (default: every label of the manifests)")
+
+
+def check_corpus_arguments(args: argparse.Namespace) -> None:
+    """Manifests, ``--emotions`` and ``--out`` checked before torch is imported (seconds earlier)."""
+    from pathlib import Path
+
+    from ssaser.cli.paths import existing_files, writable_folder
+    from ssaser.data.emotions import parse_emotion_selection
+
+    existing_files([Path(m) for m in args.manifest], "--manifest")
+    parse_emotion_selection(args.emotions)
+    writable_folder(Path(args.out), "--out")
+
+
 def config_overrides(args: argparse.Namespace) -> dict:
     """The configuration keys given on the command line (flags, then ``--set``)."""
     from ssaser.training.config import merge, parse_overrides

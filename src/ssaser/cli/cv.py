@@ -14,14 +14,15 @@ import sys
 import time
 
 from ssaser.cli.common import (
+    add_corpus_arguments,
     add_training_arguments,
+    check_corpus_arguments,
     config_overrides,
     passive_omp_threads,
     system_choices,
     trainer_options,
 )
 from ssaser.cli import arg_types
-
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "per-fold normalisation statistics, best-UAR epoch selection, utterance-level metrics and a "
         "Table-1-like report. Interrupted runs continue where they stopped when rerun.",
     )
-    parser.add_argument("--manifest", required=True, help="manifest CSV")
+    add_corpus_arguments(parser)
     from ssaser.data.protocols import PROTOCOLS
 
     systems = system_choices()
@@ -55,12 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_corpus_arguments(args)
     passive_omp_threads()
     from ssaser.training.cv import CvPlan, CvRun, run_cv
 
     start = time.time()
-    plan = CvPlan(args.manifest, tuple(args.model), args.protocol, args.folds, args.test_fraction,
-                  args.split_seed, config_overrides(args))
+    manifest = args.manifest[0] if len(args.manifest) == 1 else args.manifest
+    plan = CvPlan(manifest, tuple(args.model), args.protocol, args.folds, args.test_fraction,
+                  args.split_seed, config_overrides(args), args.emotions)
     run_options = CvRun(args.cache, trainer_options(args), args.jobs, args.max_folds, args.name,
                         command="ssaser " + shlex.join(sys.argv[1:]))
     results = run_cv(plan, args.out, run_options)

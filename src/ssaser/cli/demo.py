@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ssaser.cli.paths import writable_folder
+
+    writable_folder(Path(args.out), "--out")
     passive_omp_threads()
     from ssaser.cli.cv import print_summary
     from ssaser.data.synth import synthesize_corpus

@@ -26,8 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssaser.cli.paths import require_model_dir, writable_file
+    from ssaser.cli.paths import existing_files, require_model_dir, writable_file
 
+    existing_files(args.audio, "AUDIO")
     if args.model is not None:
         require_model_dir(args.model)
     writable_file(Path(args.out), "--out")

@@ -56,6 +56,10 @@ def output_paths(inputs: list[Path], out: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ssaser.cli.paths import existing_files
+
+    existing_files([Path(p) for p in args.audio], "AUDIO")
+    targets = output_paths([Path(p) for p in args.audio], args.out)  # a bad --out is answered before numpy/torch
     import numpy as np
 
     from ssaser.audio import load_many
@@ -65,7 +69,6 @@ def run(args: argparse.Namespace) -> int:
     if args.hop_frames is not None and args.hop_frames < 1:
         raise SsaserError(f"--hop-frames must be >= 1, got {args.hop_frames}")
     inputs = [Path(p) for p in args.audio]
-    targets = output_paths(inputs, args.out)
     config = FeatureConfig()
     waves = load_many(inputs, config.sample_rate)
     feats = compute_features_batch(waves, config, sources=[str(p) for p in inputs])

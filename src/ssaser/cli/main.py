@@ -107,13 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SsaserError as exc:
         print(f"ssaser {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"ssaser {args.command}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # `ssaser predict ... | head`: the reader left; stop quietly like other Unix tools.
         _silence_stdout()
         return 141
+    except OSError as exc:
+        # A folder that cannot be made, a full disk: the system's own words, on one line.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ssaser {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"ssaser {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 @contextlib.contextmanager

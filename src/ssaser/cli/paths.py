@@ -46,3 +46,12 @@ def writable_file(path: Path, what: str) -> None:
     if path.exists() and not os.access(path, os.W_OK):
         raise SsaserError(f"{what} {path}: exists and is not writable")
     writable_folder(path.parent, what)
+
+
+def existing_files(paths: list[Path], what: str) -> None:
+    """Every path must be an existing file (audio inputs, manifests): one line naming the first few."""
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        shown = ", ".join(str(p) for p in missing[:3]) + (f", ... ({len(missing)} in all)" if len(missing) > 3 else "")
+        kind = "not a file" if len(missing) == 1 and Path(missing[0]).exists() else "not found"
+        raise SsaserError(f"{what} {shown}: {kind}")

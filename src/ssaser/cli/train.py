@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 
 from ssaser.cli.common import (
+    add_corpus_arguments,
     add_training_arguments,
+    check_corpus_arguments,
     config_overrides,
     passive_omp_threads,
     system_choices,
@@ -25,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(emotion-balanced batches, NAdam), keep the epoch of best validation UAR, and write DIR/model "
         "(loadable by ssaser predict/serve).",
     )
-    parser.add_argument("--manifest", required=True, help="manifest CSV (file, speaker, emotion, ...)")
+    add_corpus_arguments(parser)
     parser.add_argument("--model", choices=system_choices(), default="ssa-crnn-r", help="system (default ssa-crnn-r)")
     parser.add_argument("--config", help="YAML configuration (default: the packaged configs/default.yaml)")
     parser.add_argument("--out", required=True, help="output folder")
@@ -35,13 +37,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_corpus_arguments(args)
     passive_omp_threads()
     from ssaser.training.config import load_config
     from ssaser.training.train import train_model
 
     config = load_config(args.model, args.config, config_overrides(args))
     trainer = trainer_options(args, epoch_label=f"[train] {config.model}", epoch_every=1)
-    result = train_model(args.manifest, args.out, config, args.cache, trainer, resume=args.resume)
+    manifest = args.manifest[0] if len(args.manifest) == 1 else args.manifest
+    result = train_model(manifest, args.out, config, args.cache, trainer, resume=args.resume, emotions=args.emotions)
     if result is None:
         return 0  # other DDP ranks: rank 0 writes the outputs
     val = result.val

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from ssaser.data.combined import manifest_record
 from ssaser.errors import SsaserError
 from ssaser.evaluation.metrics import paired_comparisons, summarize_folds
 from ssaser.evaluation.outputs import write_outputs
@@ -58,7 +59,9 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
     models = {m: {"folds": e[:done], "summary": summarize_folds(e[:done])} for m, e in entries.items()}
     return {
         "corpus": {"name": corpus.name, "manifest": signature["manifest"], "utterances": len(corpus.df),
-                   "speakers": int(corpus.df["speaker"].nunique()), "emotions": corpus.emotions},
+                   "speakers": int(corpus.df["speaker"].nunique()), "emotions": corpus.emotions,
+                   **({"emotion_selection": signature["emotions"], "left_out": corpus.dropped}
+                      if signature.get("emotions") else {})},
         "protocol": signature["protocol"], "folds": len(fold_list), "folds_completed": done,
         "folds_description": [f.describe() for f in fold_list],
         "test_fraction": signature["test_fraction"], "split_seed": signature["split_seed"],
@@ -88,8 +91,8 @@ class CvPlan:
 
     Attributes
     ----------
-    manifest : str or Path
-        Manifest CSV.
+    manifest : str, Path or sequence of them
+        Manifest CSV(s); several are read as one corpus (:func:`ssaser.data.combined.read_manifests`).
     models : sequence of str
         Systems; each starts from its packaged configuration (its registry entry names it).
     protocol : str
@@ -103,15 +106,18 @@ class CvPlan:
         Seed of the fold assignment.
     overrides : mapping
         Configuration keys applied to every system (``--set``, ``--epochs`` ...).
+    emotions : str, optional
+        ``--emotions``: classes to keep or merge (:mod:`ssaser.data.emotions`).
     """
 
-    manifest: str | Path
+    manifest: str | Path | Sequence[str | Path]
     models: Sequence[str]
     protocol: str = "sd-random"
     folds: int | None = None
     test_fraction: float = 0.0
     split_seed: int = 0
     overrides: Mapping = field(default_factory=dict)
+    emotions: str | None = None
 
     def configs(self) -> dict[str, TrainConfig]:
         """Each system's configuration, its model spec resolved (a bad setting fails here)."""
@@ -173,12 +179,14 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
     from ssaser.data.splits import make_folds
 
     configs = plan.configs()
-    signature = {"manifest": str(Path(plan.manifest).resolve()), "protocol": plan.protocol, "folds": plan.folds,
+    signature = {"manifest": manifest_record(plan.manifest), "protocol": plan.protocol, "folds": plan.folds,
                  "test_fraction": plan.test_fraction, "split_seed": plan.split_seed,
                  "configs": {m: c.to_dict() for m, c in configs.items()}}
+    if plan.emotions:  # only when set: folders of earlier runs keep their signature
+        signature["emotions"] = plan.emotions
     spec = next(iter(configs.values())).model_spec()
     corpus = corpus or load_corpus(plan.manifest, spec.feature_config, run.cache, progress=run.trainer.progress,
-                                   frontend=spec.frontend)
+                                   frontend=spec.frontend, emotions=plan.emotions)
     if run.name:
         corpus.name = run.name
     print_corpus_summary(corpus)
@@ -195,6 +203,8 @@ def print_corpus_summary(corpus: CorpusData) -> None:
     for line in PreparedCorpus(corpus.df, [], corpus.name).summary().splitlines():
         if not line.strip().startswith("skipped"):
             print(f"[cv] {line}", flush=True)
+    if corpus.dropped:
+        print(f"[cv]   left out by --emotions: {corpus.dropped}", flush=True)
 
 
 def _pending_tasks(exp: _Experiment, out_dir: Path, n_run: int) -> list[FoldTask]:
@@ -251,7 +261,7 @@ def _run_in_workers(exp: _Experiment, run: CvRun, tasks: list[FoldTask], on_done
         print(f"[cv] fold {k + 1}: {exp.folds[k].describe()}", flush=True)
     # closing(): an exception here (Ctrl-C, SIGTERM) stops the workers now, not when collected.
     with closing(run_parallel(tasks, run.jobs, exp.plan.manifest, exp.spec.feature_config.to_dict(), run.cache,
-                              options, exp.spec.frontend)) as trainings:
+                              options, exp.spec.frontend, exp.plan.emotions)) as trainings:
         for task, entry in trainings:
             on_done(task, entry)
 

@@ -51,6 +51,8 @@ class CorpusData:
         Shown in reports (the manifest's folder name).
     frontend : str
         The front end that computed ``features``.
+    dropped : str
+        The rows an emotion selection left out, per corpus and label (``""``: none).
     """
 
     df: pd.DataFrame
@@ -59,6 +61,7 @@ class CorpusData:
     feature_config: FeatureConfig
     name: str = "corpus"
     frontend: str = DEFAULT_FRONTEND
+    dropped: str = ""
 
     @property
     def labels(self) -> np.ndarray:
@@ -68,18 +71,20 @@ class CorpusData:
 
 
 def load_corpus(
-    manifest: str | Path,
+    manifest: str | Path | Sequence[str | Path],
     features: FeatureConfig | dict | None = None,
     cache_root: str | Path | None = None,
     progress: bool = True,
     frontend: str = DEFAULT_FRONTEND,
+    emotions: str | None = None,
 ) -> CorpusData:
-    """Read a manifest and the features of all its files (cached).
+    """Read one or several manifests and the features of all their files (cached).
 
     Parameters
     ----------
-    manifest : str or Path
-        The manifest CSV.
+    manifest : str, Path or sequence of them
+        The manifest CSV(s) (:func:`ssaser.data.combined.read_manifests`: canonical emotion
+        names; with several, speakers are prefixed with their corpus).
     features : FeatureConfig or dict, optional
         The front end's settings (a resolved ``ModelSpec.feature_config``), or overrides of its
         defaults (``feature_options``).
@@ -89,13 +94,15 @@ def load_corpus(
         A progress bar over the files to compute.
     frontend : str
         The registered front end.
+    emotions : str, optional
+        ``--emotions``: the classes to keep or merge (:mod:`ssaser.data.emotions`).
 
     Raises
     ------
     SsaserError
         For a manifest with fewer than two emotions, or bad feature settings.
     """
-    from ssaser.data.manifest import read_manifest
+    from ssaser.data.combined import manifest_paths, read_manifests
 
     front = get_frontend(frontend)
     if isinstance(features, front.config_class):
@@ -105,14 +112,17 @@ def load_corpus(
             config = front.make_config(features)
         except SsaserError as exc:
             raise SsaserError(f"feature_options: {exc}") from None
-    df = read_manifest(manifest).reset_index(drop=True)
-    emotions = sorted(df["emotion"].astype(str).unique())
-    if len(emotions) < 2:
-        raise SsaserError(f"{manifest}: needs at least two emotions, found {emotions}")
+    table = read_manifests(manifest, emotions)
+    df = table.df
+    classes = sorted(df["emotion"].astype(str).unique())
+    if len(classes) < 2:
+        raise SsaserError(f"{' '.join(map(str, manifest_paths(manifest)))}: needs at least two emotions, found {classes}")
     cache = FeatureCache(cache_root or default_cache_root(), config, frontend)
     feats = cache.get_many(df["file"].tolist(), progress=progress)
-    name = Path(manifest).resolve().parent.name
-    return CorpusData(df, feats, emotions, config, name, frontend)
+    paths = manifest_paths(manifest)
+    name = Path(paths[0]).resolve().parent.name if len(paths) == 1 else "+".join(table.sources)
+    return CorpusData(df, feats, classes, config, name, frontend, table.dropped_text())
+
 
 
 @dataclass

@@ -113,8 +113,8 @@ def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=N
 _WORKER: dict = {}
 
 
-def _init_worker(manifest: str, feature_options: dict, cache: str | None, threads: int,
-                 options: TrainerOptions, frontend: str) -> None:
+def _init_worker(manifest: list[str], feature_options: dict, cache: str | None, threads: int,
+                 options: TrainerOptions, frontend: str, emotions: str | None) -> None:
     import logging
 
     import torch
@@ -123,7 +123,8 @@ def _init_worker(manifest: str, feature_options: dict, cache: str | None, thread
     for logger in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(logger).setLevel(logging.WARNING)
     # The parent computed every feature already: this only reads the cache.
-    _WORKER["corpus"] = load_corpus(manifest, feature_options, cache, progress=False, frontend=frontend)
+    _WORKER["corpus"] = load_corpus(manifest, feature_options, cache, progress=False, frontend=frontend,
+                                    emotions=emotions)
     _WORKER["options"] = options
 
 
@@ -132,9 +133,9 @@ def _run_in_worker(task: FoldTask) -> tuple[FoldTask, dict]:
     return task, run_task(_WORKER["corpus"], task, options)
 
 
-def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, feature_options: dict,
-                 cache: str | Path | None, options: TrainerOptions,
-                 frontend: str = DEFAULT_FRONTEND) -> Iterator[tuple[FoldTask, dict]]:
+def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path | Sequence[str | Path],
+                 feature_options: dict, cache: str | Path | None, options: TrainerOptions,
+                 frontend: str = DEFAULT_FRONTEND, emotions: str | None = None) -> Iterator[tuple[FoldTask, dict]]:
     """Run ``tasks`` in ``jobs`` worker processes; yield ``(task, entry)`` as each finishes.
 
     Workers (:func:`~ssaser.training.worker_pool.worker_pool`) split the parent's torch threads
@@ -147,8 +148,9 @@ def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path, fea
 
     threads = max(1, torch.get_num_threads() // jobs)
     worker_options = replace(options, progress=False)
-    initargs = (str(manifest), feature_options, None if cache is None else str(cache), threads, worker_options,
-                frontend)
+    manifests = [str(manifest)] if isinstance(manifest, (str, Path)) else [str(m) for m in manifest]
+    initargs = (manifests, feature_options, None if cache is None else str(cache), threads, worker_options,
+                frontend, emotions)
     with worker_pool(jobs, _init_worker, initargs) as pool:
         pending = {pool.submit(_run_in_worker, task) for task in tasks}
         while pending:

@@ -13,6 +13,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
+
+from ssaser.data.combined import manifest_record
 
 from ssaser.atomic_files import atomic_write_json
 from ssaser.training.config import TrainConfig
@@ -52,14 +55,16 @@ def validation_split(df, fraction: float, seed: int) -> tuple[list[int], list[in
     return fold.train.tolist(), fold.val.tolist()
 
 
-def train_model(manifest: str | Path, out: str | Path, config: TrainConfig, cache: str | Path | None = None,
-                trainer: TrainerOptions | None = None, resume: bool = False) -> TrainResult | None:
+def train_model(manifest: str | Path | Sequence[str | Path], out: str | Path, config: TrainConfig,
+                cache: str | Path | None = None, trainer: TrainerOptions | None = None, resume: bool = False,
+                emotions: str | None = None) -> TrainResult | None:
     """Train ``config.model`` on a manifest and write a model directory.
 
     Parameters
     ----------
-    manifest : str or Path
-        Manifest CSV (file, speaker, emotion, ...).
+    manifest : str, Path or sequence of them
+        Manifest CSV(s) (file, speaker, emotion, ...); several train together, on the canonical
+        emotion names (:func:`ssaser.data.combined.read_manifests`).
     out : str or Path
         Output folder (gets ``model/``, ``checkpoints/``, ``logs/``, ``train.json``).
     config : TrainConfig
@@ -70,6 +75,8 @@ def train_model(manifest: str | Path, out: str | Path, config: TrainConfig, cach
         Accelerator, devices, progress.
     resume : bool
         Continue from ``out/checkpoints/last.ckpt``.
+    emotions : str, optional
+        ``--emotions``: classes to keep or merge (:mod:`ssaser.data.emotions`).
 
     Returns
     -------
@@ -81,14 +88,15 @@ def train_model(manifest: str | Path, out: str | Path, config: TrainConfig, cach
     spec = config.model_spec()  # a bad setting fails here, before any feature is computed
     config.check_augmentations()
     corpus = load_corpus(manifest, spec.feature_config, cache, progress=(trainer or TrainerOptions()).progress,
-                         frontend=spec.frontend)
+                         frontend=spec.frontend, emotions=emotions)
     train_rows, val_rows = validation_split(corpus.df, config.val_fraction, config.seed)
     sets = build_fold_sets(corpus, train_rows, val_rows, None, config.segment_hop)
     trained = train_fold(corpus, sets, config, out, trainer, resume=resume, spec=spec)
     if not trained.fit.is_global_zero:
         return None
     summary = {
-        "manifest": str(Path(manifest).resolve()),
+        "manifest": manifest_record(manifest),
+        **({"emotion_selection": emotions, "left_out": corpus.dropped} if emotions else {}),
         "config": config.to_dict(),
         "train_utterances": len(train_rows),
         "val_utterances": len(val_rows),

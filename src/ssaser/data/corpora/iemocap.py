@@ -10,7 +10,7 @@ of that utterance. So the manifest's speaker is ``Ses01`` + that letter, e.g. ``
 
 As in the paper, only improvised dialogues and happy/angry/sad/neutral are kept by
 default; ``include_scripted`` adds the scripted ones and ``merge_excited`` labels
-``exc`` as happy (a common practice, not the paper's stated one).
+``exc`` as happiness (a common practice, not the paper's stated one).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ssaser.data.corpora.base import FEMALE, MALE, PreparedCorpus, finalize, req
 from ssaser.errors import ManifestError
 
 #: IEMOCAP category code -> label, for the four classes the paper uses.
-EMOTIONS: dict[str, str] = {"hap": "happy", "ang": "angry", "sad": "sad", "neu": "neutral"}
+EMOTIONS: dict[str, str] = {"hap": "happiness", "ang": "anger", "sad": "sadness", "neu": "neutral"}
 
 _SUMMARY = re.compile(
     r"^\[\s*(?P<start>[\d.]+)\s*-\s*(?P<end>[\d.]+)\s*\]\s+(?P<utt>\S+)\s+(?P<label>\S+)\s+\[[^\]]*\]\s*$"
@@ -56,7 +56,7 @@ def prepare_iemocap(
     )
     if not evaluations:
         raise ManifestError(f"{root}: no Session*/dialog/EmoEvaluation/*.txt (is this the IEMOCAP release folder?)")
-    codes = dict(EMOTIONS, **({"exc": "happy"} if merge_excited else {}))
+    codes = dict(EMOTIONS, **({"exc": "happiness"} if merge_excited else {}))
     rows, skipped = [], []
     for evaluation in evaluations:
         session_dir = evaluation.parents[2]

@@ -17,8 +17,8 @@ from ssaser.data.corpora.base import (
 )
 
 EMOTIONS: dict[str, str] = {
-    "01": "neutral", "02": "calm", "03": "happy", "04": "sad",
-    "05": "angry", "06": "fearful", "07": "disgust", "08": "surprised",
+    "01": "neutral", "02": "calm", "03": "happiness", "04": "sadness",
+    "05": "anger", "06": "fear", "07": "disgust", "08": "surprise",
 }
 INTENSITIES: dict[str, str] = {"01": "normal", "02": "strong"}
 
