@@ -21,6 +21,13 @@ def test_demo_generates_corpus_compares_two_systems_and_continues(tmp_path, caps
     assert (out / "cv" / "report.md").read_text().count("SSA-CRNN-r") >= 1
     log = capsys.readouterr().out
     assert "[demo] generating the corpus" in log and "[demo] done" in log
+    # It leaves a model directory (fold 1's SSA-CRNN-r) that predict loads, and says where.
+    assert f"[demo] model (SSA-CRNN-r of fold 1): {out / 'model'}" in log
+    config = json.loads((out / "model" / "config.json").read_text())
+    assert config["system"] == "ssa-crnn-r" and config["training"]["fold"]["fold"] == 0
+    wav = next((out / "generated-corpus" / "wav").rglob("*.wav"))
+    assert main(["predict", str(out / "model"), str(wav), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["label"] in config["emotions"]
     # A rerun finds the corpus and the finished folds: nothing is generated or trained again.
     assert main(args) == 0
     log = capsys.readouterr().out

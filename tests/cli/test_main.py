@@ -59,3 +59,19 @@ def test_help_does_not_import_torch():
     code = "import sys; from ssaser.cli.main import build_parser; build_parser(); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("argv", [
+    ["predict", "missing_dir", "x.wav"], ["predict", "--model", "no-such-model", "x.wav"],
+    ["train", "--manifest", "missing.csv", "--out", "o"], ["cv", "--manifest", "missing.csv", "--out", "o"],
+    ["evaluate", "missing_dir", "m.csv", "--out", "o"], ["enroll", "missing.wav", "--out", "s.json"],
+    ["features", "missing.wav", "--out", "f.npy"], ["serve", "missing_dir"], ["export", "missing_dir"],
+    ["train", "--manifest", __file__, "--emotions", "anger,,sadness", "--out", "o"],
+])
+def test_argument_errors_are_answered_before_torch_loads(argv, tmp_path):
+    """A typo is answered in well under a second: torch (2-20 s to import) is never loaded for it."""
+    code = ("import sys; from ssaser.cli.main import main; rc = main(sys.argv[1:]); "
+            "print(rc, 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path)
+    assert done.stdout.split() == ["1", "False"], done.stderr
+    assert done.stderr.count("\n") == 1 and "error:" in done.stderr

@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="train only the first N of the folds (a quick look; rerun without it to complete)")
     parser.add_argument("--jobs", type=arg_types.integer(1, 1024), default=1, metavar="N",
                         help="trainings side by side in N processes, sharing the CPU threads (default 1)")
+    parser.add_argument("--save-models", action="store_true",
+                        help="also write each fold's model directory, OUT/<model>/fold_<k>/model (for predict, evaluate)")
     parser.add_argument("--name", help="corpus name in the report (default: the manifest's folder name)")
     parser.add_argument("--out", required=True, help="output folder")
     add_training_arguments(parser)
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     plan = CvPlan(manifest, tuple(args.model), args.protocol, args.folds, args.test_fraction,
                   args.split_seed, config_overrides(args), args.emotions)
     run_options = CvRun(args.cache, trainer_options(args), args.jobs, args.max_folds, args.name,
-                        command="ssaser " + shlex.join(sys.argv[1:]))
+                        command="ssaser " + shlex.join(sys.argv[1:]), save_models=args.save_models)
     results = run_cv(plan, args.out, run_options)
     if not results:
         return 0  # a non-zero DDP rank

@@ -2,7 +2,8 @@
 
 Generates the small multi-speaker corpus (``ssaser.data.synth``), cross-validates ACRNN-r and
 SSA-CRNN-r on it with the lite preset (``sd-random``, few folds and epochs), writes the report
-and prints where it is. Rerunning continues an interrupted demo.
+and leaves ``OUT/model``, fold 1's SSA-CRNN-r, for ``predict``, ``serve`` and ``Recognizer``.
+Rerunning continues an interrupted demo.
 """
 
 from __future__ import annotations
@@ -70,10 +71,29 @@ def run(args: argparse.Namespace) -> int:
     cache = args.cache or out / "feature_cache"
     overrides = {"lr": DEMO_LR, **config_overrides(args)}  # --set lr=... still wins
     plan = CvPlan(manifest, ("acrnn-r", "ssa-crnn-r"), "sd-random", args.folds, overrides=overrides)
-    run_options = CvRun(cache, trainer_options(args), args.jobs, command="ssaser " + shlex.join(sys.argv[1:]))
+    run_options = CvRun(cache, trainer_options(args), args.jobs, command="ssaser " + shlex.join(sys.argv[1:]),
+                        save_models=True)
     results = run_cv(plan, out / "cv", run_options)
     if not results:
         return 0
     print_summary(results)
+    model_dir = keep_model(out / "cv" / "ssa-crnn-r" / "fold_0" / "model", out / "model")
     print(f"[demo] done in {time.time() - start:.0f} s; report: {out / 'cv' / 'report.md'}")
+    if model_dir is not None:
+        print(f"[demo] model (SSA-CRNN-r of fold 1): {model_dir}; try: ssaser predict {model_dir} "
+              f"{out / 'generated-corpus' / 'wav' / 'spk01' / 'spk01_angry_000.wav'}")
     return 0
+
+
+def keep_model(fold_model: Path, target: Path) -> Path | None:
+    """Copy fold 1's model directory to ``target`` (a finished folder is replaced whole)."""
+    import shutil
+
+    if not (fold_model / "config.json").is_file():
+        return None  # fold 1 finished in an earlier demo that kept no model
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(fold_model, partial)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return target

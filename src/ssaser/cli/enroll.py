@@ -19,8 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("audio", nargs="+", type=Path, metavar="AUDIO", help="recordings of the speaker")
     parser.add_argument("--out", required=True, type=Path, metavar="FILE", help="output JSON file")
-    parser.add_argument("--model", type=Path, metavar="MODEL_DIR",
-                        help="take the feature settings and std floor from this model (default: the standard ones)")
+    parser.add_argument("--model", metavar="MODEL",
+                        help="take the feature settings and std floor from this model directory or bundled model "
+                        "(default: the standard ones)")
     parser.add_argument("--speaker", metavar="NAME", help="a name stored in the file")
     parser.set_defaults(handler=run)
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     existing_files(args.audio, "AUDIO")
     if args.model is not None:
-        require_model_dir(args.model)
+        args.model = require_model_dir(args.model)
     writable_file(Path(args.out), "--out")
     from ssaser.features import FeatureConfig, SpeakerNormalizer
     from ssaser.inference import enroll

@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="export a model directory to ONNX (front end, both branches, heads)",
         description="Export MODEL_DIR to ONNX and check onnxruntime against PyTorch.",
     )
-    parser.add_argument("model_dir", type=Path, metavar="MODEL_DIR", help="model directory")
+    parser.add_argument("model_dir", type=Path, metavar="MODEL",
+                        help="model directory, or a bundled model's name (ssaser models)")
     parser.add_argument("--format", choices=("onnx",), default="onnx", help="export format (onnx)")
     parser.add_argument("--out", type=Path, metavar="FILE", help="output file (default MODEL_DIR/model.onnx)")
     parser.add_argument("--exporter", choices=("torchscript", "dynamo"), default="torchscript",
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ssaser.cli.paths import require_model_dir, writable_file
 
-    require_model_dir(args.model_dir)
+    args.model_dir = require_model_dir(args.model_dir)
     out = args.out or args.model_dir / "model.onnx"
     writable_file(out, "--out")
     from ssaser.inference.onnx_export import export_onnx

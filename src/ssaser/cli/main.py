@@ -26,8 +26,10 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "train",
     "cv",
     "demo",
+    "models",
     "enroll",
     "predict",
+    "evaluate",
     "export",
     "serve",
 )

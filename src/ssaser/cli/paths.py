@@ -12,10 +12,12 @@ from pathlib import Path
 from ssaser.errors import ModelFileError, SsaserError
 
 
-def require_model_dir(path: Path) -> Path:
-    """``path`` must be a folder holding ``config.json`` (a model directory)."""
-    if not path.exists():
-        raise ModelFileError(f"{path}: model directory not found")
+def require_model_dir(path: Path | str) -> Path:
+    """``path`` must be a folder holding ``config.json`` (a model directory) or a bundled model's
+    name (:func:`ssaser.models.pretrained.resolve_model`); returns the folder."""
+    from ssaser.models.pretrained import resolve_model
+
+    path = resolve_model(str(path))
     if not path.is_dir():
         raise ModelFileError(f"{path}: not a model directory (a file, not a folder)")
     if not (path / "config.json").is_file():

@@ -1,4 +1,5 @@
-"""``ssaser predict MODEL_DIR AUDIO...``: emotion of each file, as a table or JSON.
+"""``ssaser predict MODEL AUDIO...`` or ``ssaser predict --model MODEL AUDIO...``: emotion of each
+file, as a table or JSON. ``MODEL`` is a model directory or a bundled model's name (``ssaser models``).
 
 A file that cannot be read gets its one-line error on stderr (and an ``{"file", "error"}``
 element in the JSON); the others still run; the exit status is 1 if any failed.
@@ -24,11 +25,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "predict",
         help="classify the emotion of audio files (table or JSON), optionally with timelines",
-        description="Classify each AUDIO file with the model in MODEL_DIR. The utterance score is the mean "
-        "of its 3 s segments' posteriors. Files are read in blocks: any length works.",
+        description="Classify each AUDIO file with MODEL (a model directory, or a bundled model's name: "
+        "ssaser models). The utterance score is the mean of its 3 s segments' posteriors. Files are read "
+        "in blocks: any length works.",
+        usage="ssaser predict [options] (MODEL AUDIO... | --model MODEL AUDIO...)",
     )
-    parser.add_argument("model_dir", type=Path, metavar="MODEL_DIR", help="model directory (config.json + model.safetensors)")
-    parser.add_argument("audio", nargs="+", type=Path, metavar="AUDIO", help="audio files (any format libsndfile reads)")
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="[MODEL] AUDIO",
+                        help="the model (unless --model gives it), then audio files (any format libsndfile reads)")
+    parser.add_argument("--model", metavar="MODEL", help="model directory or bundled model name; then every "
+                        "positional argument is audio")
     parser.add_argument("--json", action="store_true", help="print JSON (a list, one object per file) instead of a table")
     parser.add_argument("--timeline", type=Path, metavar="OUT",
                         help="write emotion timelines: a .json/.csv/.png file (one input) or a folder")
@@ -101,10 +106,20 @@ def check_timeline_target(inputs: list[Path], out: Path) -> None:
         writable_folder(out, "--timeline")
 
 
-def run(args: argparse.Namespace) -> int:
+def split_inputs(args: argparse.Namespace) -> None:
+    """Set ``args.model_dir`` and ``args.audio`` from ``--model`` and the positional arguments."""
     from ssaser.cli.paths import require_model_dir
 
-    require_model_dir(args.model_dir)
+    inputs = list(args.inputs)
+    if args.model is None:
+        if len(inputs) < 2:
+            raise SsaserError("give MODEL then AUDIO files, or --model MODEL and AUDIO files")
+        args.model, inputs = str(inputs[0]), inputs[1:]
+    args.model_dir, args.audio = require_model_dir(args.model), inputs
+
+
+def run(args: argparse.Namespace) -> int:
+    split_inputs(args)
     if args.timeline:
         check_timeline_target(args.audio, args.timeline)
 

@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve MODEL_DIR over HTTP. POST /predict takes an audio file (multipart field `file` "
         "or the raw body) and returns the JSON of `ssaser predict --json` for it.",
     )
-    parser.add_argument("model_dir", type=Path, metavar="MODEL_DIR", help="model directory")
+    parser.add_argument("model_dir", type=Path, metavar="MODEL",
+                        help="model directory, or a bundled model's name (ssaser models)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)")
     parser.add_argument("--port", type=arg_types.port, default=8000, help="TCP port (default 8000; 0: any free one)")
@@ -53,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ssaser.cli.paths import require_model_dir
 
-    require_model_dir(args.model_dir)
+    args.model_dir = require_model_dir(args.model_dir)
     from ssaser.cli.predict import load_recognizer
     from ssaser.serve import ServiceLimits, serve
 

@@ -33,7 +33,7 @@ def _save(fig, path: str | Path) -> Path:
 
 
 def plot_confusion(confusion: Sequence[Sequence[float]], labels: Sequence[str], path: str | Path, title: str = "") -> Path:
-    """Row-normalised confusion matrix with the percentages written in the cells.
+    """Row-normalised confusion matrix: percent of each true class, in the cells and the colour bar.
 
     Parameters
     ----------
@@ -50,7 +50,8 @@ def plot_confusion(confusion: Sequence[Sequence[float]], labels: Sequence[str], 
     norm = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
     size = 1.2 + 0.55 * len(labels)
     fig, ax = plt.subplots(figsize=(size + 1, size))
-    image = ax.imshow(norm, vmin=0, vmax=1, cmap="Blues")
+    # Cells and colour bar in one unit: percent of the true class.
+    image = ax.imshow(100 * norm, vmin=0, vmax=100, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
@@ -59,7 +60,7 @@ def plot_confusion(confusion: Sequence[Sequence[float]], labels: Sequence[str], 
         for j in range(norm.shape[1]):
             ax.text(j, i, f"{100 * norm[i, j]:.0f}", ha="center", va="center",
                     color="white" if norm[i, j] > 0.5 else "black", fontsize=8)
-    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.colorbar(image, ax=ax, fraction=0.046).set_label("% of the true class")
     ax.set_title(title)
     return _save(fig, path)
 

@@ -151,8 +151,9 @@ class Recognizer:
 
         Parameters
         ----------
-        model_dir : path
-            Made by ``ssaser train`` (or :func:`ssaser.models.save_model_dir`).
+        model_dir : path or str
+            Made by ``ssaser train`` (or :func:`ssaser.models.save_model_dir`), or the name of a
+            bundled model (``ssaser models``; :func:`ssaser.models.pretrained.resolve_model`).
         backend : {"torch", "onnx"}
             ``onnx`` runs the file from ``ssaser export`` with onnxruntime.
         onnx_path : path, optional
@@ -165,7 +166,9 @@ class Recognizer:
             Windows per forward pass.
         """
         from ssaser.models import load_model_dir
+        from ssaser.models.pretrained import resolve_model
 
+        model_dir = resolve_model(model_dir)
         model = load_model_dir(model_dir)
         if backend == "torch":
             runner: Backend = TorchBackend(build_graph(model))

@@ -150,6 +150,8 @@ class CvRun:
         Corpus name for the report and ``results.json`` (default: the manifest's folder name).
     command : str, optional
         The command line recorded in ``results.json`` (default: this process's).
+    save_models : bool
+        Also write each trained fold's model directory, ``<model>/fold_<k>/model``.
     """
 
     cache: str | Path | None = None
@@ -158,6 +160,7 @@ class CvRun:
     max_folds: int | None = None
     name: str | None = None
     command: str | None = None
+    save_models: bool = False
 
 
 @dataclass
@@ -207,7 +210,7 @@ def print_corpus_summary(corpus: CorpusData) -> None:
         print(f"[cv]   left out by --emotions: {corpus.dropped}", flush=True)
 
 
-def _pending_tasks(exp: _Experiment, out_dir: Path, n_run: int) -> list[FoldTask]:
+def _pending_tasks(exp: _Experiment, out_dir: Path, n_run: int, save_models: bool = False) -> list[FoldTask]:
     """Tasks of the first ``n_run`` folds without a ``result.json`` (those with one are loaded)."""
     tasks = []
     for k, fold in enumerate(exp.folds[:n_run]):
@@ -216,7 +219,7 @@ def _pending_tasks(exp: _Experiment, out_dir: Path, n_run: int) -> list[FoldTask
             if path.is_file():
                 exp.done[m][k] = json.loads(path.read_text())
             else:
-                tasks.append(FoldTask(k, fold, m, exp.configs[m], out_dir / m / f"fold_{k}", exp.reported))
+                tasks.append(FoldTask(k, fold, m, exp.configs[m], out_dir / m / f"fold_{k}", exp.reported, save_models))
     return tasks
 
 
@@ -296,7 +299,7 @@ def run_cv(plan: CvPlan, out_dir: str | Path, run: CvRun | None = None, corpus: 
         raise SsaserError(f"jobs must be at least 1, got {run.jobs}")
     out_dir = Path(out_dir)
     exp = _prepare(plan, run, out_dir, corpus)
-    tasks = _pending_tasks(exp, out_dir, min(len(exp.folds), run.max_folds or len(exp.folds)))
+    tasks = _pending_tasks(exp, out_dir, min(len(exp.folds), run.max_folds or len(exp.folds)), run.save_models)
 
     def on_done(task: FoldTask, entry: dict) -> None:
         _record(exp, run, out_dir, start, task, entry)

@@ -20,7 +20,7 @@ import numpy as np
 from ssaser.atomic_files import atomic_write_json
 from ssaser.features.frontends import DEFAULT_FRONTEND
 from ssaser.training.config import TrainConfig
-from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, train_fold
+from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, to_ser_model, train_fold
 from ssaser.training.fit import TrainerOptions
 from ssaser.training.provenance import provenance
 from ssaser.training.worker_pool import worker_pool
@@ -36,6 +36,7 @@ class FoldTask:
     config: TrainConfig
     fold_dir: Path
     reported: str  # "val" or "test"
+    save_model: bool = False  # also write fold_dir/model, a model directory (ssaser predict/evaluate)
 
 
 def _sample_for_attention(outputs: dict, data) -> dict[str, np.ndarray]:
@@ -105,6 +106,12 @@ def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=N
     trained = train_fold(corpus, sets, task.config, task.fold_dir, options, resume=True)
     if not trained.fit.is_global_zero:
         return None
+    if task.save_model:
+        from ssaser.models.model_dir import save_model_dir
+
+        save_model_dir(task.fold_dir / "model", to_ser_model(trained, corpus),
+                       {"fold": fold.to_dict(), "config": task.config.to_dict(), "best_epoch": trained.fit.best_epoch,
+                        "epochs": trained.fit.epochs, task.reported: trained.metrics[task.reported]})
     return save_fold(task.fold_dir, fold, trained, task.reported, time.time() - t0)
 
 
