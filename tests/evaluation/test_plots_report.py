@@ -80,6 +80,19 @@ def test_paired_differences_use_the_folds_both_systems_ran():
     assert paired_lines({"acrnn": _model([0.5]), "acrnn-r": _model([0.6])}) == []
 
 
+def test_report_numbers_folds_and_epochs_from_1_and_links_only_drawn_figures():
+    models = {"acrnn": _model([0.5, 0.6])}
+    for fold in models["acrnn"]["folds"]:
+        fold["best_epoch"] = 0  # Lightning's first epoch
+    results = {"protocol": "sd-random", "folds": 2, "reported_split": "validation",
+               "corpus": {"emotions": ["a", "b"]}, "models": models}
+    text = render_report(results)
+    assert "| system | 1 | 2 |" in text and "| 2 | 1.0 |" in text  # 2 folds, best epoch 1 (mean, from 1)
+    partial = render_report(results, drawn={"confusion_acrnn.png"})
+    assert "(confusion_acrnn.png)" in partial and "(curves.png)" not in partial
+    assert "drawn when the run finishes" in partial
+
+
 def test_partial_report_says_so():
     results = {"protocol": "loso", "folds": 3, "folds_completed": 1, "reported_split": "validation",
                "corpus": {"emotions": ["a", "b"]}, "models": {"acrnn": _model([0.5])}}
@@ -95,9 +108,9 @@ def test_provenance_groups_folds_by_precision_and_machine():
     ssa["folds"][2].update(precision="bf16-mixed", machine="zen5")
     lines = provenance_lines({"acrnn": acrnn, "ssa-crnn-r": ssa})
     assert lines == [
-        "- precision `not recorded`, machine `not recorded`: ACRNN folds 0-1; SSA-CRNN-r folds 0-1",
-        "- precision `32-true`, machine `zen3`: ACRNN folds 2-3; SSA-CRNN-r fold 3",
-        "- precision `bf16-mixed`, machine `zen5`: SSA-CRNN-r fold 2",
+        "- precision `not recorded`, machine `not recorded`: ACRNN folds 1-2; SSA-CRNN-r folds 1-2",
+        "- precision `32-true`, machine `zen3`: ACRNN folds 3-4; SSA-CRNN-r fold 4",
+        "- precision `bf16-mixed`, machine `zen5`: SSA-CRNN-r fold 3",
     ]
 
 

@@ -32,6 +32,11 @@ def test_train_writes_a_model_directory_that_reproduces_training_outputs(tiny_ma
     summary = json.loads((out / "train.json").read_text())
     assert [h["epoch"] for h in summary["history"]] == [0, 1]
     assert summary["val_utterances"] > 0 and 0 <= summary["val"]["uar"] <= 1
+    # One "best" figure: the epoch was selected on the float32 validation UAR that is reported,
+    # also where training ran in bf16 (validation never runs under autocast).
+    best = summary["history"][summary["best_epoch"]]
+    assert best["val_uar"] == pytest.approx(summary["val"]["uar"], abs=1e-9)
+    assert max(h["val_uar"] for h in summary["history"]) == best["val_uar"]
     # The precision it really ran with: the packaged configs ask for bf16, which falls back to
     # float32 on a CPU without bf16 kernels.
     expected = "bf16-mixed" if bf16_supported("cpu") else "32-true"

@@ -43,9 +43,10 @@ def _attention_plot(results: Mapping, out_dir: Path) -> Path | None:
                 continue
             emotion = results["corpus"]["emotions"][int(data["sample_label"])]
             alpha_sp = data["sample_alpha_sp"] if "sample_alpha_sp" in data else None
-            title = f"{display_name(model)}, fold 0, one '{emotion}' segment"
+            title = f"{display_name(model)}, fold 1, one '{emotion}' segment"
+            padded = int(data["sample_padded_frames"]) if "sample_padded_frames" in data else 0
             return plot_attention(data["sample_features"], data[key], alpha_sp, out_dir / "attention.png",
-                                  FRAME_SECONDS, title)
+                                  FRAME_SECONDS, title, padded)
     return None
 
 
@@ -53,7 +54,7 @@ def write_outputs(results: Mapping, out_dir: str | Path) -> list[Path]:
     """Write the report and all figures of a cv folder; return the files written."""
     out_dir = Path(out_dir)
     emotions = results["corpus"]["emotions"]
-    written = [write_report(results, out_dir / "report.md")]
+    written = []
     histories = {}
     for model, entry in results["models"].items():
         name = display_name(model)
@@ -65,9 +66,10 @@ def write_outputs(results: Mapping, out_dir: str | Path) -> list[Path]:
             with np.load(npz) as data:
                 if data["embeddings"].shape[0] >= 5:  # t-SNE needs a few points
                     written.append(plot_tsne(data["embeddings"], data["labels"], emotions,
-                                             out_dir / f"tsne_{model}.png", f"{name}: emotion embeddings (fold 0)"))
+                                             out_dir / f"tsne_{model}.png", f"{name}: emotion embeddings (fold 1)"))
     attention = _attention_plot(results, out_dir)
     if attention is not None:
         written.append(attention)
     written.append(plot_curves(histories, out_dir / "curves.png"))
+    written.append(write_report(results, out_dir / "report.md"))  # last: it links the figures drawn
     return written

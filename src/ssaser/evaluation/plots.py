@@ -72,6 +72,7 @@ def plot_attention(
     path: str | Path,
     frame_seconds: float,
     title: str = "",
+    padded_frames: int = 0,
 ) -> Path:
     """Self (``alpha_em``) and speaker (``alpha_sp``) attention over a segment's time axis.
 
@@ -85,6 +86,8 @@ def plot_attention(
         ``(T,)`` speaker-attention weights (None for a system without SSA).
     frame_seconds : float
         Duration of one input frame (hop), to put the x axis in seconds.
+    padded_frames : int
+        Trailing frames that are zero padding, shaded in both panels.
     """
     plt = _pyplot()
     frames = features.shape[1]
@@ -98,9 +101,16 @@ def plot_attention(
     if alpha_sp is not None:
         t_sp = (np.arange(alpha_sp.size) + 0.5) * duration / alpha_sp.size
         bottom.plot(t_sp, alpha_sp, label=r"$\alpha_{sp}$ (speaker)", color="tab:orange")
+    if padded_frames > 0:
+        start = (frames - padded_frames) * frame_seconds
+        for ax in (top, bottom):
+            ax.axvspan(start, duration, color="grey", alpha=0.35, lw=0, label="zero padding" if ax is bottom else None)
+    # SSA's two halves share one softmax over 2T steps; plain self-attention spreads over T.
+    steps = alpha_em.size + (alpha_sp.size if alpha_sp is not None else 0)
+    bottom.axhline(1.0 / steps, color="grey", lw=0.8, ls=":", label=f"uniform (1/{steps})")
     bottom.set_xlabel("time (s)")
     bottom.set_ylabel("attention weight")
-    bottom.legend(loc="upper right")
+    bottom.legend(loc="upper right", fontsize=8)
     return _save(fig, path)
 
 
@@ -138,28 +148,34 @@ def plot_tsne(
 
 
 def plot_curves(histories: Mapping[str, Sequence[Sequence[Mapping[str, float]]]], path: str | Path) -> Path:
-    """Training loss and validation UAR per epoch, a panel each, one line per (model, fold).
+    """Training loss and validation UAR per epoch: a row per model, a colour per fold.
+
+    Epochs and folds are numbered from 1, as the command line prints them.
 
     Parameters
     ----------
     histories : mapping
         ``{model: [fold_history, ...]}`` where a fold history is a list of per-epoch dicts
-        holding ``epoch`` and optionally ``train_loss`` and ``val_uar``.
+        holding ``epoch`` (0-based, as Lightning counts) and optionally ``train_loss`` and
+        ``val_uar`` (in [0, 1]).
     """
     plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, (model, folds) in enumerate(histories.items()):
-        colour = colours[k % len(colours)]
+    rows = max(1, len(histories))
+    fig, axes = plt.subplots(rows, 2, figsize=(10, 2.6 + 2.4 * rows), squeeze=False, sharex=True)
+    colours = plt.get_cmap("tab10").colors
+    for (model, folds), (left, right) in zip(histories.items(), axes):
         for f, history in enumerate(folds):
-            label = model if f == 0 else None
-            for ax, key in ((left, "train_loss"), (right, "val_uar")):
-                points = [(h["epoch"], h[key]) for h in history if h.get(key) is not None]
+            for ax, key, scale in ((left, "train_loss", 1.0), (right, "val_uar", 100.0)):
+                points = [(h["epoch"] + 1, scale * h[key]) for h in history if h.get(key) is not None]
                 if points:
-                    ax.plot(*zip(*points), color=colour, alpha=0.6, label=label, marker=".")
-    left.set_title("training loss (SSA-CRNN-r: + speaker CE)")
-    right.set_title("validation UAR (utterances)")
-    for ax in (left, right):
+                    ax.plot(*zip(*points), color=colours[f % len(colours)], alpha=0.8, marker=".", lw=1,
+                            label=f"fold {f + 1}")
+        left.set_ylabel(f"{model}\ntraining loss")
+        right.set_ylabel("validation UAR (%)")
+        if len(folds) <= 12:
+            right.legend(fontsize=7, ncol=2)
+    axes[0][0].set_title("training loss (SSA-CRNN-r: + speaker CE)")
+    axes[0][1].set_title("validation UAR, utterance level")
+    for ax in axes[-1]:
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
     return _save(fig, path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
+from ssaser.atomic_files import atomic_write_text
 from ssaser.evaluation.metrics import paired_comparisons
 from ssaser.models.registry import display_name, get_system, system_names
 
@@ -60,7 +61,8 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def provenance_lines(models: Mapping[str, Mapping]) -> list[str]:
-    """One line per (precision, machine) the folds ran with, naming the folds of each system.
+    """One line per (precision, machine) the folds ran with, naming the folds of each system
+    (numbered from 1, as the command line prints them).
 
     Folds written before ssaser recorded these (no ``precision``/``machine`` keys) are grouped
     as "not recorded".
@@ -69,7 +71,7 @@ def provenance_lines(models: Mapping[str, Mapping]) -> list[str]:
     for name, entry in models.items():
         for fold in entry["folds"]:
             key = (fold.get("precision", "not recorded"), fold.get("machine", "not recorded"))
-            groups.setdefault(key, {}).setdefault(name, []).append(fold["fold"])
+            groups.setdefault(key, {}).setdefault(name, []).append(fold["fold"] + 1)
     lines = []
     for (precision, machine), members in groups.items():
         where = "; ".join(f"{display_name(m)} fold{'s' * (len(folds) > 1)} {_ranges(folds)}"
@@ -100,8 +102,11 @@ def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
             ""]
 
 
-def render_report(results: Mapping) -> str:
-    """Markdown text of the report for a ``results.json`` mapping (see ``ssaser.training.cv``)."""
+def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
+    """Markdown text of the report for a ``results.json`` mapping (see ``ssaser.training.cv``).
+
+    ``drawn``: the figure files that exist (None: link every figure); a partial run links only those.
+    """
     models = results["models"]
     corpus = results.get("corpus", {})
     reported = results.get("reported_split", "validation")
@@ -120,13 +125,13 @@ def render_report(results: Mapping) -> str:
         f"speakers: {corpus.get('speakers')}, emotions: {', '.join(corpus.get('emotions', []))}",
         "- Metrics at utterance level (mean of segment posteriors); UAR = balanced accuracy.",
         "",
-        "| system | UAR % | WA % | macro-F1 % | folds | best epoch (0-based, mean) | epochs run (mean) |",
+        "| system | UAR % | WA % | macro-F1 % | folds | best epoch (mean, from 1) | epochs run (mean) |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, entry in models.items():
         s = entry["summary"]
         folds = entry["folds"]
-        best = sum(f["best_epoch"] for f in folds) / len(folds)
+        best = sum(f["best_epoch"] + 1 for f in folds) / len(folds)  # results.json keeps Lightning's 0-based
         ran = sum(f["epochs"] for f in folds) / len(folds)
         lines.append(
             f"| {display_name(name)} | {_pct(s['uar'])} | {_pct(s['wa'])} | {_pct(s['macro_f1'])} "
@@ -137,18 +142,24 @@ def render_report(results: Mapping) -> str:
     paired = paired_lines(models)
     if statement:
         lines += ["", statement + (" The paired differences below compare them fold by fold." if paired else "")]
-    lines += ["", "## Per fold (UAR %)", "", "| system | " + " | ".join(
-        str(f["fold"]) for f in next(iter(models.values()))["folds"]) + " |"]
+    lines += ["", "## Per fold (UAR %, folds numbered from 1)", "", "| system | " + " | ".join(
+        str(f["fold"] + 1) for f in next(iter(models.values()))["folds"]) + " |"]
     lines.append("|---|" + "---|" * len(next(iter(models.values()))["folds"]))
     for name, entry in models.items():
         lines.append(f"| {display_name(name)} | " + " | ".join(f"{100 * f['uar']:.1f}" for f in entry["folds"]) + " |")
     lines += ["", *paired, "## Figures", ""]
+    figures = []
     for name in models:
-        lines.append(f"- Confusion matrix (row-normalised, summed over folds), {display_name(name)}: "
-                     f"![confusion_{name}](confusion_{name}.png)")
-        lines.append(f"- t-SNE of emotion embeddings (fold 0), {display_name(name)}: ![tsne_{name}](tsne_{name}.png)")
-    lines += ["- Attention over time for one segment (Figure 3 of the paper): ![attention](attention.png)",
-              "- Training curves: ![curves](curves.png)", ""]
+        figures.append((f"confusion_{name}.png", f"Confusion matrix (percent of each true class, summed over folds), "
+                        f"{display_name(name)}"))
+        figures.append((f"tsne_{name}.png", f"t-SNE of emotion embeddings (fold 1), {display_name(name)}"))
+    figures += [("attention.png", "Attention over time for one segment (Figure 3 of the paper)"),
+                ("curves.png", "Training curves")]
+    shown = [(file, text) for file, text in figures if drawn is None or file in drawn]
+    lines += [f"- {text}: ![{Path(file).stem}]({file})" for file, text in shown]
+    if len(shown) < len(figures):
+        lines.append("- The other figures are drawn when the run finishes.")
+    lines.append("")
     lines += ["## The paper's Table 1 (UAR %, for context; other corpora)", "",
               "| system | Att-HACK | IEMOCAP |", "|---|---|---|"]
     lines += [f"| {display_name(m)} | {get_system(m).paper_uar['Att-HACK']} | {get_system(m).paper_uar['IEMOCAP']} |"
@@ -165,5 +176,5 @@ def write_report(results: Mapping, path: str | Path) -> Path:
     """Write :func:`render_report` to ``path`` and return it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(results), encoding="utf-8")
-    return path
+    drawn = {p.name for p in path.parent.glob("*.png")}
+    return atomic_write_text(path, render_report(results, drawn))

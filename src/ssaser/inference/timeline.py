@@ -94,15 +94,21 @@ class Timeline:
         for w, end, top in zip(self.windows, ends, probs.argmax(axis=1)):
             band.axvspan(w.start, end, color=colours(int(top) % 10), linewidth=0)
         band.set_yticks([])
-        band.set_ylabel("top", rotation=0, ha="right", va="center")
+        band.set_ylabel("top label", rotation=0, ha="right", va="center")
         ax.set_xlim(0, max(self.duration, 1e-3))
-        ax.set_ylim(0, 1)
+        # The axis fits the posteriors (flat ones near 1/C stay readable), with chance marked.
+        low, high = (float(probs.min()), float(probs.max())) if probs.size else (0.0, 1.0)
+        margin = max(0.02, 0.08 * (high - low))
+        ax.set_ylim(max(0.0, low - margin), min(1.0, high + margin))
+        ax.axhline(1.0 / len(self.labels), color="grey", lw=0.8, ls=":", label=f"chance (1/{len(self.labels)})")
         ax.set_xlabel("time (s)")
         ax.set_ylabel("posterior")
-        ax.legend(loc="upper right", fontsize="small", ncol=min(len(self.labels), 4))
+        # One legend for both panels: a label's colour is its line and its stretch of the top band.
+        fig.legend(*ax.get_legend_handles_labels(), loc="upper right", fontsize="small",
+                   ncol=min(len(self.labels) + 1, 5), bbox_to_anchor=(0.99, 0.99))
         band.set_title(title or f"{Path(self.source).name}: {self.window:g} s windows every {self.hop:g} s "
-                       f"({self.normalization.describe()} normalisation)")
-        fig.tight_layout()
+                       f"({self.normalization.describe()} normalisation)", loc="left", fontsize="medium")
+        fig.tight_layout(rect=(0, 0, 1, 0.9))
         fig.savefig(path, dpi=100)
         plt.close(fig)
         return Path(path)

@@ -39,14 +39,33 @@ class FoldTask:
     save_model: bool = False  # also write fold_dir/model, a model directory (ssaser predict/evaluate)
 
 
+def padded_frames(segment: np.ndarray) -> int:
+    """Trailing frames of a ``(3, frames, n_mels)`` normalised segment that are zero padding.
+
+    Padding is one constant frame after normalisation (every padded frame equals the last one),
+    which real audio never repeats exactly.
+    """
+    frames = segment.reshape(segment.shape[0], segment.shape[1], -1).transpose(1, 0, 2).reshape(segment.shape[1], -1)
+    same = np.all(frames == frames[-1], axis=1)
+    run = int(np.argmin(same[::-1])) if not same.all() else len(same)
+    return run if run > 1 else 0
+
+
 def _sample_for_attention(outputs: dict, data) -> dict[str, np.ndarray]:
-    """One reported segment (the most confident correct one) with its attention weights."""
+    """One reported segment with its attention weights: the most confident correct one among
+    those that are at least 90 % audio (else the least padded), so the figure shows speech."""
     probs = outputs["probs"]
     truth = data.emotion.numpy()
+    segments = data.segments.numpy()
+    frames = segments.shape[2]
+    audio_share = 1.0 - np.array([padded_frames(s) for s in segments]) / frames
     correct = np.flatnonzero(probs.argmax(1) == truth)
     pool = correct if correct.size else np.arange(probs.shape[0])
+    mostly_audio = pool[audio_share[pool] >= 0.9]
+    pool = mostly_audio if mostly_audio.size else pool[audio_share[pool] == audio_share[pool].max()]
     i = int(pool[np.argmax(probs[pool].max(1))])
-    sample = {"sample_features": data.segments[i].numpy(), "sample_label": np.int64(truth[i])}
+    sample = {"sample_features": segments[i], "sample_label": np.int64(truth[i]),
+              "sample_padded_frames": np.int64(padded_frames(segments[i]))}
     for key, value in outputs.items():
         if key.startswith("attention/"):
             sample[f"sample_{key.split('/', 1)[1]}"] = value[i]

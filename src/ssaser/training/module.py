@@ -100,7 +100,10 @@ class SerLightningModule(L.LightningModule):
 
     def validation_step(self, batch, batch_idx: int) -> None:
         features, emotion, _, utterance = batch
-        output = self.system(features)
+        # Float32 whatever the training precision: the epoch is selected on the very figure that
+        # the float32 rescoring of the selected model (fit.score_set) reports, not a bf16 neighbour.
+        with torch.autocast(device_type=features.device.type, enabled=False):
+            output = self.system(features.float())
         self._val_probs.append(torch.softmax(output.emotion_logits.float(), dim=-1).cpu())
         self._val_utt.append(utterance.cpu())
         self._val_emo.append(emotion.cpu())
