@@ -75,3 +75,21 @@ def test_argument_errors_are_answered_before_torch_loads(argv, tmp_path):
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path)
     assert done.stdout.split() == ["1", "False"], done.stderr
     assert done.stderr.count("\n") == 1 and "error:" in done.stderr
+
+
+def test_every_option_has_help_that_shows_its_default():
+    import argparse
+
+    parser = cli_main.build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    missing = []
+    for name, sub in commands.items():
+        for action in sub._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._VersionAction)) or not action.option_strings:
+                continue
+            text = action.help or ""
+            flag = isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction))
+            if not text or (action.default not in (None, [], argparse.SUPPRESS) and not flag
+                            and "default" not in text):
+                missing.append(f"{name} {action.option_strings[0]}")
+    assert not missing, f"options without help or without their default: {', '.join(missing)}"

@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--folds", type=arg_types.integer(2, 10000), help="number of folds (default 10; loso: one per speaker)")
     parser.add_argument("--test-fraction", type=arg_types.number(0, 0.9), default=0.0,
                         help="share held out as a test part never seen by model selection (default 0: the paper's protocol)")
-    parser.add_argument("--split-seed", type=arg_types.seed, default=0, help="seed of the fold assignment")
+    parser.add_argument("--split-seed", type=arg_types.seed, default=0, help="seed of the fold assignment (default 0)")
     parser.add_argument("--max-folds", type=arg_types.positive_int, metavar="N",
                         help="train only the first N of the folds (a quick look; rerun without it to complete)")
     parser.add_argument("--jobs", type=arg_types.integer(1, 1024), default=1, metavar="N",

@@ -15,8 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "FLOPs come from torch's FlopCounterMode (convs and matmuls) plus the BLSTM counted "
         "analytically (the counter gives 0 for LSTMs).",
     )
-    parser.add_argument("--model", default="ssa-crnn-r", help="acrnn, acrnn-r or ssa-crnn-r")
-    parser.add_argument("--preset", default="lite", help="paper, lite or tiny")
+    parser.add_argument("--model", default="ssa-crnn-r", help="a registered system (default ssa-crnn-r)")
+    parser.add_argument("--preset", default="lite", help="paper, lite or tiny (default lite)")
     parser.add_argument("--emotions", type=arg_types.integer(2, 1000), default=4, help="emotion classes (default 4)")
     parser.add_argument("--speakers", type=arg_types.integer(2, 100000), default=10, help="training speakers (ssa-crnn-r; default 10)")
     parser.set_defaults(handler=run)

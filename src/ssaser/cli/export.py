@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("model_dir", type=Path, metavar="MODEL",
                         help="model directory, or a bundled model's name (ssaser models)")
-    parser.add_argument("--format", choices=("onnx",), default="onnx", help="export format (onnx)")
+    parser.add_argument("--format", choices=("onnx",), default="onnx", help="export format (default onnx, the only one)")
     parser.add_argument("--out", type=Path, metavar="FILE", help="output file (default MODEL_DIR/model.onnx)")
     parser.add_argument("--exporter", choices=("torchscript", "dynamo"), default="torchscript",
                         help="torch.onnx exporter: torchscript (fast, default) or dynamo (torch.export)")

@@ -26,7 +26,7 @@ from ssaser.evaluation.report import write_report
 from ssaser.atomic_files import atomic_write_json
 from ssaser.models.spec import ModelSpec
 from ssaser.training.config import TrainConfig, load_config
-from ssaser.training.experiment import CorpusData, load_corpus
+from ssaser.training.experiment import CorpusData, load_corpus, print_corpus_summary
 from ssaser.training.fit import TrainerOptions
 from ssaser.training.fold_task import FoldTask, run_parallel, run_task, task_sets
 from ssaser.training.provenance import machine_description
@@ -192,22 +192,11 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
                                    frontend=spec.frontend, emotions=plan.emotions)
     if run.name:
         corpus.name = run.name
-    print_corpus_summary(corpus)
+    print_corpus_summary(corpus, "[cv]")
     fold_list = make_folds(corpus.df, plan.protocol, plan.folds, plan.split_seed, test_fraction=plan.test_fraction)
     _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
     return _Experiment(plan, configs, spec, signature, corpus, fold_list, reported, {m: {} for m in plan.models})
-
-
-def print_corpus_summary(corpus: CorpusData) -> None:
-    """Counts per emotion and speaker of the corpus, as ``ssaser prepare`` prints them."""
-    from ssaser.data.corpora.base import PreparedCorpus
-
-    for line in PreparedCorpus(corpus.df, [], corpus.name).summary().splitlines():
-        if not line.strip().startswith("skipped"):
-            print(f"[cv] {line}", flush=True)
-    if corpus.dropped:
-        print(f"[cv]   left out by --emotions: {corpus.dropped}", flush=True)
 
 
 def _pending_tasks(exp: _Experiment, out_dir: Path, n_run: int, save_models: bool = False) -> list[FoldTask]:

@@ -125,6 +125,17 @@ def load_corpus(
 
 
 
+def print_corpus_summary(corpus: CorpusData, prefix: str) -> None:
+    """Counts per emotion and speaker, as ``ssaser prepare`` prints them, and what ``--emotions`` left out."""
+    from ssaser.data.corpora.base import PreparedCorpus
+
+    for line in PreparedCorpus(corpus.df, [], corpus.name).summary().splitlines():
+        if not line.strip().startswith("skipped"):
+            print(f"{prefix} {line}", flush=True)
+    if corpus.dropped:
+        print(f"{prefix}   left out by --emotions: {corpus.dropped}", flush=True)
+
+
 @dataclass
 class FoldSets:
     """Segments of one fold, the normaliser fitted on its training rows and its speakers."""

@@ -21,7 +21,7 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
-from ssaser.errors import SsaserError
+from ssaser.errors import SsaserError, SsaserWarning
 from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics
 from ssaser.runtime import bf16_supported
 from ssaser.training.checkpoint import AtomicCheckpointIO
@@ -90,7 +90,8 @@ def quiet_lightning() -> None:
 def bf16_precision(accelerator: str) -> str:
     """``"bf16-mixed"`` where the hardware runs bf16, else ``"32-true"`` with a warning."""
     if not bf16_supported(accelerator):
-        warnings.warn("bf16 requested but not supported by this hardware: training in float32", stacklevel=2)
+        warnings.warn("bf16 requested but this hardware has no bf16 kernels (AVX512-BF16/AMX or a bf16 GPU): "
+                      "training in float32 (--no-bf16 silences this)", SsaserWarning, stacklevel=2)
         return "32-true"
     return "bf16-mixed"
 

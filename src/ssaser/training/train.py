@@ -19,7 +19,7 @@ from ssaser.data.combined import manifest_record
 
 from ssaser.atomic_files import atomic_write_json
 from ssaser.training.config import TrainConfig
-from ssaser.training.experiment import build_fold_sets, load_corpus, to_ser_model, train_fold
+from ssaser.training.experiment import build_fold_sets, load_corpus, print_corpus_summary, to_ser_model, train_fold
 from ssaser.training.fit import TrainerOptions
 from ssaser.training.provenance import provenance
 
@@ -89,6 +89,7 @@ def train_model(manifest: str | Path | Sequence[str | Path], out: str | Path, co
     config.check_augmentations()
     corpus = load_corpus(manifest, spec.feature_config, cache, progress=(trainer or TrainerOptions()).progress,
                          frontend=spec.frontend, emotions=emotions)
+    print_corpus_summary(corpus, "[train]")
     train_rows, val_rows = validation_split(corpus.df, config.val_fraction, config.seed)
     sets = build_fold_sets(corpus, train_rows, val_rows, None, config.segment_hop)
     trained = train_fold(corpus, sets, config, out, trainer, resume=resume, spec=spec)
