@@ -23,6 +23,14 @@ def manifest(speakers: int = 6, phrases: int = 10, per_cell: int = 3, seed: int 
     return df
 
 
+def with_given_folds(df: pd.DataFrame, protocol: str, folds: int) -> pd.DataFrame:
+    """For ``given``, a ``fold`` column grouping the speakers into ``folds`` folds (as a fold file would)."""
+    if protocol != "given":
+        return df
+    speakers = sorted(df["speaker"].unique())
+    return df.assign(fold=df["speaker"].map({s: f"g{i % folds}" for i, s in enumerate(speakers)}))
+
+
 def parts(fold: Fold) -> list[np.ndarray]:
     return [fold.train, fold.val, fold.test]
 
@@ -43,16 +51,16 @@ def column_sets(df: pd.DataFrame, fold: Fold, column: str) -> list[set[str]]:
 @pytest.mark.parametrize("protocol", list(PROTOCOLS))
 @pytest.mark.parametrize("test_fraction", [0.0, 0.2])
 def test_parts_are_disjoint_and_cover_everything(protocol, test_fraction):
-    df = manifest()
+    df = with_given_folds(manifest(), protocol, 5)
     folds = make_folds(df, protocol, folds=5, seed=1, test_fraction=test_fraction)
     assert len(folds) == 5 and [f.fold for f in folds] == list(range(5))
     for fold in folds:
         assert fold.protocol == protocol and fold.n_folds == 5
         assert_partition(fold, len(df))
-        assert fold.has_test == (test_fraction > 0)
+        assert fold.has_test == (test_fraction > 0 or protocol == "given")  # given folds always test apart
         report = leakage_report(df.iloc[fold.train], df.iloc[fold.val])
         assert not report.has_file_leak
-    if test_fraction and protocol != "loso":  # one test part for all folds, selection never sees it
+    if test_fraction and protocol not in ("loso", "given"):  # one test part for all folds, selection never sees it
         assert all(np.array_equal(f.test, folds[0].test) for f in folds)
 
 
@@ -152,7 +160,7 @@ def test_loso_with_test_part_selects_on_the_other_speakers():
 
 @pytest.mark.parametrize("protocol", list(PROTOCOLS))
 def test_same_seed_same_folds_other_seed_other_folds(protocol):
-    df = manifest()
+    df = with_given_folds(manifest(), protocol, 3)
     kwargs = {"folds": 3, "test_fraction": 0.2}
     a, b = make_folds(df, protocol, seed=5, **kwargs), make_folds(df, protocol, seed=5, **kwargs)
     assert all(np.array_equal(x, y) for fa, fb in zip(a, b) for x, y in zip(parts(fa), parts(fb)))

@@ -72,6 +72,28 @@ def test_cv_with_a_test_part_reports_unseen_data(tiny_manifest, feature_cache, t
     assert "never saw the reported data" in (out / "report.md").read_text()
 
 
+def test_cv_on_given_folds_from_a_file(tiny_manifest, feature_cache, tmp_path, capsys):
+    import pandas as pd
+
+    speakers = sorted(pd.read_csv(tiny_manifest, dtype=str)["speaker"].unique())
+    folds = tmp_path / "folds.csv"
+    folds.write_text("speaker,fold\n" + "".join(f"{s},{'xy'[i % 2]}\n" for i, s in enumerate(speakers)))
+    out = tmp_path / "cv_given"
+    assert _cv(tiny_manifest, feature_cache, out, "--model", "acrnn", "--folds-from", str(folds),
+               "--save-models") == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["protocol"] == "given" and results["folds"] == 2 and results["folds_from"] == str(folds)
+    assert results["reported_split"] == "test" and results["selection_saw_reported_data"] is False
+    for k, fold in enumerate(results["models"]["acrnn"]["folds"]):
+        tested = set(fold["split"]["test_groups"])
+        assert tested == {s for i, s in enumerate(speakers) if "xy"[i % 2] == "xy"[k]}
+        assert not tested & set(fold["train_speakers"])  # never trained on, nor normalised with
+        assert (out / "acrnn" / f"fold_{k}" / "model" / "config.json").is_file()
+    assert f"defined by `{folds}`" in (out / "report.md").read_text()
+    assert _cv(tiny_manifest, feature_cache, tmp_path / "x", "--folds-from", str(folds), "--protocol", "loso") == 1
+    assert "goes with --protocol given" in capsys.readouterr().err
+
+
 def test_cv_max_folds_runs_the_first_folds_and_a_rerun_completes_them(tiny_manifest, feature_cache, tmp_path, capsys):
     out = tmp_path / "cv_first"
     args = ("--model", "acrnn", "--protocol", "sd-random", "--folds", "3", "--name", "Tiny corpus")

@@ -39,8 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     systems = system_choices()
     parser.add_argument("--model", nargs="+", choices=systems, default=list(systems),
                         help=f"systems (default: {' '.join(systems)})")
-    parser.add_argument("--protocol", choices=tuple(PROTOCOLS), default="sd-random",
-                        help="; ".join(f"{k}: {v}" for k, v in PROTOCOLS.items()) + " (default sd-random)")
+    parser.add_argument("--protocol", choices=tuple(PROTOCOLS),
+                        help="; ".join(f"{k}: {v}" for k, v in PROTOCOLS.items())
+                        + " (default sd-random, or given with --folds-from)")
+    parser.add_argument("--folds-from", metavar="FILE",
+                        help="CSV speaker,fold or file,fold defining each fold's test part, or a bundled one's name "
+                        "(emobox-ravdess: EmoBox's 6 RAVDESS folds); implies --protocol given")
     parser.add_argument("--folds", type=arg_types.integer(2, 10000), help="number of folds (default 10; loso: one per speaker)")
     parser.add_argument("--test-fraction", type=arg_types.number(0, 0.9), default=0.0,
                         help="share held out as a test part never seen by model selection (default 0: the paper's protocol)")
@@ -59,13 +63,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_corpus_arguments(args)
+    from ssaser.errors import SsaserError
+
+    if args.folds_from:
+        from ssaser.data.fold_files import read_fold_file
+
+        read_fold_file(args.folds_from)  # a bad file is answered before torch loads
+        if args.protocol not in (None, "given"):
+            raise SsaserError(f"--folds-from defines the folds: it goes with --protocol given, not {args.protocol}")
+    protocol = args.protocol or ("given" if args.folds_from else "sd-random")
     passive_omp_threads()
     from ssaser.training.cv import CvPlan, CvRun, run_cv
 
     start = time.time()
     manifest = args.manifest[0] if len(args.manifest) == 1 else args.manifest
-    plan = CvPlan(manifest, tuple(args.model), args.protocol, args.folds, args.test_fraction,
-                  args.split_seed, config_overrides(args), args.emotions)
+    plan = CvPlan(manifest, tuple(args.model), protocol, args.folds, args.test_fraction,
+                  args.split_seed, config_overrides(args), args.emotions, args.folds_from)
     run_options = CvRun(args.cache, trainer_options(args), args.jobs, args.max_folds, args.name,
                         command="ssaser " + shlex.join(sys.argv[1:]), save_models=args.save_models)
     results = run_cv(plan, args.out, run_options)

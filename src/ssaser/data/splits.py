@@ -16,6 +16,12 @@ Three protocols, each a list of :class:`Fold` (positions into the manifest table
     Speaker-independent: leave one speaker out (``k`` = number of speakers); with fewer
     folds, speakers are shuffled into ``k`` groups and one group is left out per fold.
     Every utterance is validated exactly once.
+``given``
+    Folds someone else defined (a benchmark's, e.g. EmoBox's): the manifest's ``fold`` column
+    (any labels; :func:`ssaser.data.fold_files.assign_folds` fills it from a file) names each
+    fold's test part; validation is a random stratified ``val_fraction`` of the other rows, so
+    selection never sees the test part. A fold whose test speakers also appear in its training
+    part is reported with a warning (it is not speaker-independent).
 
 Without a test part (``test_fraction=0``, the paper's way) model selection and the
 reported figures use the same validation part, which is optimistic. With
@@ -57,7 +63,7 @@ class Fold:
     Attributes
     ----------
     protocol : str
-        ``sd-random``, ``sd-phrase`` or ``loso``.
+        ``sd-random``, ``sd-phrase``, ``loso`` or ``given``.
     fold : int
         0-based fold number.
     n_folds : int
@@ -209,7 +215,34 @@ def _loso(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
     return out
 
 
-_BUILDERS = {"sd-random": _sd_random, "sd-phrase": _sd_phrase, "loso": _loso}
+def _fold_order(labels) -> list[str]:
+    """Fold labels in natural order (``2`` before ``10``)."""
+    return sorted(labels, key=lambda x: (0, int(x), "") if str(x).lstrip("-").isdigit() else (1, 0, str(x)))
+
+
+def _given(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
+    fold = _group_column(df, "fold", "given")
+    names = _fold_order(fold.unique())
+    if len(names) < 2:
+        raise ManifestError(f"given folds: the 'fold' column has {len(names)} distinct value(s); at least 2 are needed")
+    if folds is not None and folds != len(names):
+        raise ManifestError(f"given folds: the 'fold' column defines {len(names)} folds, not --folds {folds}")
+    speaker = df["speaker"].astype(str)
+    out = []
+    for i, name in enumerate(names):
+        test = _positions_of(fold, [name])
+        others = np.setdiff1d(np.arange(len(df), dtype=np.int64), test)
+        train, val = _random_splits(df, others, val_fraction, 1, (seeds[1] + i) % 2**32)[0]
+        test_speakers = sorted(set(speaker.iloc[test]))
+        shared = sorted(set(test_speakers) & set(speaker.iloc[others]))
+        if shared:
+            warnings.warn(f"given fold {name!r}: {len(shared)} of its test speakers also train "
+                          f"(e.g. {shared[0]}): that fold is not speaker-independent", SsaserWarning, stacklevel=3)
+        out.append(Fold("given", i, len(names), _sorted(train), _sorted(val), test, True, (), tuple(test_speakers)))
+    return out
+
+
+_BUILDERS = {"sd-random": _sd_random, "sd-phrase": _sd_phrase, "loso": _loso, "given": _given}
 
 
 def thin_groups(df: pd.DataFrame, protocol: str) -> list[str]:
@@ -278,7 +311,7 @@ def make_folds(
         raise ManifestError(f"validation fraction must be in (0, 1); got {val_fraction}")
     if folds is not None and folds < 1:
         raise ManifestError(f"the number of folds must be at least 1; got {folds}")
-    if folds is None and protocol != "loso":
+    if folds is None and protocol not in ("loso", "given"):
         folds = 10
     for note in thin_groups(df, protocol):
         warnings.warn(note, SsaserWarning, stacklevel=2)

@@ -117,7 +117,9 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
             "rerunning the same command without `--max-folds` completes the others)."]
           if results.get("folds_completed", results["folds"]) < results["folds"] else []),
         f"- Protocol: `{results['protocol']}`, {results['folds']} folds"
-        + (f", test fraction {results['test_fraction']}" if results.get("test_fraction") else ""),
+        + (f" defined by `{results['folds_from']}`" if results.get("folds_from") else "")
+        + (f", test fraction {results['test_fraction']}" if results.get("test_fraction")
+           and results["protocol"] != "given" else ""),
         f"- Reported split: **{reported}**; model selection (best-UAR epoch) "
         + ("**saw** the reported data (the paper's protocol: optimistic)."
            if results.get("selection_saw_reported_data") else "never saw the reported data."),

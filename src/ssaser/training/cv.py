@@ -65,6 +65,7 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
         "protocol": signature["protocol"], "folds": len(fold_list), "folds_completed": done,
         "folds_description": [f.describe() for f in fold_list],
         "test_fraction": signature["test_fraction"], "split_seed": signature["split_seed"],
+        **({"folds_from": signature["folds_from"]["source"]} if signature.get("folds_from") else {}),
         "reported_split": "test" if reported == "test" else "validation",
         "selection_saw_reported_data": reported == "val",
         "preset": preset,
@@ -108,6 +109,9 @@ class CvPlan:
         Configuration keys applied to every system (``--set``, ``--epochs`` ...).
     emotions : str, optional
         ``--emotions``: classes to keep or merge (:mod:`ssaser.data.emotions`).
+    folds_from : str, optional
+        A fold file or bundled fold file's name (:mod:`ssaser.data.fold_files`) that fills the
+        ``fold`` column read by the ``given`` protocol.
     """
 
     manifest: str | Path | Sequence[str | Path]
@@ -118,6 +122,7 @@ class CvPlan:
     split_seed: int = 0
     overrides: Mapping = field(default_factory=dict)
     emotions: str | None = None
+    folds_from: str | None = None
 
     def configs(self) -> dict[str, TrainConfig]:
         """Each system's configuration, its model spec resolved (a bad setting fails here)."""
@@ -187,9 +192,17 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
                  "configs": {m: c.to_dict() for m, c in configs.items()}}
     if plan.emotions:  # only when set: folders of earlier runs keep their signature
         signature["emotions"] = plan.emotions
+    if plan.folds_from:
+        from ssaser.data.fold_files import read_fold_file
+
+        signature["folds_from"] = {"source": str(plan.folds_from), "folds": read_fold_file(plan.folds_from)[1]}
     spec = next(iter(configs.values())).model_spec()
     corpus = corpus or load_corpus(plan.manifest, spec.feature_config, run.cache, progress=run.trainer.progress,
                                    frontend=spec.frontend, emotions=plan.emotions)
+    if plan.folds_from:
+        from ssaser.data.fold_files import assign_folds
+
+        corpus.df = assign_folds(corpus.df, plan.folds_from)
     if run.name:
         corpus.name = run.name
     print_corpus_summary(corpus, "[cv]")
