@@ -43,7 +43,7 @@ def test_cv_writes_results_report_and_figures_and_resumes(tiny_manifest, feature
     assert "SSA-CRNN-r" in report and "**saw** the reported data" in report
     assert "| SSA-CRNN-r − ACRNN | " in report
     precision = results["models"]["acrnn"]["folds"][0]["precision"]
-    assert f"- precision `{precision}`, machine `" in report and "ACRNN folds 0-1; SSA-CRNN-r folds 0-1" in report
+    assert f"- precision `{precision}`, machine `" in report and "ACRNN folds 1-2; SSA-CRNN-r folds 1-2" in report
 
     # An interruption after some folds: the rerun trains only what is missing.
     kept = out / "acrnn" / "fold_0" / "result.json"
@@ -152,7 +152,7 @@ def test_cv_jobs_reports_a_worker_error_as_one_line(tiny_manifest, feature_cache
 def test_cv_prints_the_corpus_and_the_folds_with_jobs(tiny_manifest, feature_cache, tmp_path, capsys):
     assert _cv(tiny_manifest, feature_cache, tmp_path / "cv", "--model", "acrnn", "--folds", "2", "--jobs", "2") == 0
     out = capsys.readouterr()
-    assert "[cv]   per emotion: angry 12, neutral 12, sad 12" in out.out
+    assert "[cv]   per emotion: anger 12, neutral 12, sadness 12" in out.out
     assert "[cv]   per speaker: " in out.out
     assert "[cv] fold 1: " in out.out and "[cv] fold 2: " in out.out
     assert "Tip" not in out.out + out.err and "GPU available" not in out.out + out.err

@@ -53,6 +53,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="train only the first N of the folds (a quick look; rerun without it to complete)")
     parser.add_argument("--jobs", type=arg_types.integer(1, 1024), default=1, metavar="N",
                         help="trainings side by side in N processes, sharing the CPU threads (default 1)")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="local: this machine (--jobs processes); dask: a Dask cluster, one task per "
+                        "(fold, system) (default local)")
+    parser.add_argument("--address", metavar="URL",
+                        help="Dask scheduler, e.g. tcp://head:8786 (default with --executor dask: a local "
+                        "cluster of --jobs workers)")
+    parser.add_argument("--task-resources", metavar="SPEC",
+                        help="what each Dask task asks of a worker, e.g. CPU=2,GPU=1 (default: none, one task "
+                        "per worker thread)")
     parser.add_argument("--save-models", action="store_true",
                         help="also write each fold's model directory, OUT/<model>/fold_<k>/model (for predict, evaluate)")
     parser.add_argument("--name", help="corpus name in the report (default: the manifest's folder name)")
@@ -72,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
         if args.protocol not in (None, "given"):
             raise SsaserError(f"--folds-from defines the folds: it goes with --protocol given, not {args.protocol}")
     protocol = args.protocol or ("given" if args.folds_from else "sd-random")
+    if args.executor == "dask":
+        from ssaser.training.dask_executor import parse_resources
+
+        parse_resources(args.task_resources)
+    elif args.address or args.task_resources:
+        raise SsaserError("--address and --task-resources go with --executor dask")
     passive_omp_threads()
     from ssaser.training.cv import CvPlan, CvRun, run_cv
 
@@ -80,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     plan = CvPlan(manifest, tuple(args.model), protocol, args.folds, args.test_fraction,
                   args.split_seed, config_overrides(args), args.emotions, args.folds_from)
     run_options = CvRun(args.cache, trainer_options(args), args.jobs, args.max_folds, args.name,
-                        command="ssaser " + shlex.join(sys.argv[1:]), save_models=args.save_models)
+                        command="ssaser " + shlex.join(sys.argv[1:]), save_models=args.save_models,
+                        executor=args.executor, address=args.address, task_resources=args.task_resources)
     results = run_cv(plan, args.out, run_options)
     if not results:
         return 0  # a non-zero DDP rank

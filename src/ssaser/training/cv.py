@@ -13,7 +13,6 @@ import json
 import logging
 import sys
 import time
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -28,7 +27,8 @@ from ssaser.models.spec import ModelSpec
 from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.experiment import CorpusData, load_corpus, print_corpus_summary
 from ssaser.training.fit import TrainerOptions
-from ssaser.training.fold_task import FoldTask, run_parallel, run_task, task_sets
+from ssaser.training.cv_executors import run_here, run_in_workers, run_on_dask_cluster
+from ssaser.training.fold_task import FoldTask
 from ssaser.training.provenance import machine_description
 
 
@@ -157,6 +157,13 @@ class CvRun:
         The command line recorded in ``results.json`` (default: this process's).
     save_models : bool
         Also write each trained fold's model directory, ``<model>/fold_<k>/model``.
+    executor : {"local", "dask"}
+        ``local``: this process or ``jobs`` worker processes; ``dask``: a Dask cluster
+        (:mod:`ssaser.training.dask_executor`), at ``address`` or a local one of ``jobs`` workers.
+    address : str, optional
+        The Dask scheduler (``tcp://host:8786``).
+    task_resources : str, optional
+        What each Dask task asks of a worker, e.g. ``"CPU=2,GPU=1"`` (``CPU`` also sets its torch threads).
     """
 
     cache: str | Path | None = None
@@ -166,6 +173,9 @@ class CvRun:
     name: str | None = None
     command: str | None = None
     save_models: bool = False
+    executor: str = "local"
+    address: str | None = None
+    task_resources: str | None = None
 
 
 @dataclass
@@ -243,34 +253,6 @@ def _record(exp: _Experiment, run: CvRun, out_dir: Path, start: float, task: Fol
         write_report(partial, out_dir / "report.md")
 
 
-def _run_here(exp: _Experiment, run: CvRun, tasks: list[FoldTask], on_done) -> bool:
-    """Train the tasks in this process; False on a non-zero DDP rank (rank 0 writes the results)."""
-    sets, sets_key = None, None
-    for task in tasks:
-        if sets_key != (task.k, task.config.segment_hop):  # a fold's segments, shared by its systems
-            sets, sets_key = task_sets(exp.corpus, task), (task.k, task.config.segment_hop)
-        print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)
-        entry = run_task(exp.corpus, task, run.trainer, sets)
-        if entry is None:
-            return False
-        on_done(task, entry)
-    return True
-
-
-def _run_in_workers(exp: _Experiment, run: CvRun, tasks: list[FoldTask], on_done) -> None:
-    options = run.trainer
-    if options.strategy not in ("auto", None) or str(options.devices) not in ("auto", "1"):
-        raise SsaserError("--jobs runs folds side by side on one machine: not with --strategy/--devices")
-    print(f"[cv] {len(tasks)} trainings in {run.jobs} parallel jobs", flush=True)
-    for k in sorted({task.k for task in tasks}):
-        print(f"[cv] fold {k + 1}: {exp.folds[k].describe()}", flush=True)
-    # closing(): an exception here (Ctrl-C, SIGTERM) stops the workers now, not when collected.
-    with closing(run_parallel(tasks, run.jobs, exp.plan.manifest, exp.spec.feature_config.to_dict(), run.cache,
-                              options, exp.spec.frontend, exp.plan.emotions)) as trainings:
-        for task, entry in trainings:
-            on_done(task, entry)
-
-
 def run_cv(plan: CvPlan, out_dir: str | Path, run: CvRun | None = None, corpus: CorpusData | None = None) -> dict:
     """Cross-validate ``plan.models`` and write ``results.json``, ``report.md`` and the figures.
 
@@ -306,9 +288,13 @@ def run_cv(plan: CvPlan, out_dir: str | Path, run: CvRun | None = None, corpus: 
     def on_done(task: FoldTask, entry: dict) -> None:
         _record(exp, run, out_dir, start, task, entry)
 
-    if run.jobs > 1 and tasks:
-        _run_in_workers(exp, run, tasks, on_done)
-    elif not _run_here(exp, run, tasks, on_done):
+    if run.executor not in ("local", "dask"):
+        raise SsaserError(f"unknown executor {run.executor!r}; choose local or dask")
+    if run.executor == "dask" and tasks:
+        run_on_dask_cluster(exp, run, tasks, on_done)
+    elif run.jobs > 1 and tasks:
+        run_in_workers(exp, run, tasks, on_done)
+    elif not run_here(exp, run, tasks, on_done):
         return {}
     results = _results(exp, run, start)
     atomic_write_json(results, out_dir / "results.json")
