@@ -118,3 +118,34 @@ def test_timeline_names_what_it_wrote_and_the_folder_it_made(model_dir, audio_fi
     assert f"wrote 6 timeline file(s) to {out}" in err
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{s}.timeline{x}" for s in ("good", "other")
                                                            for x in (".json", ".csv", ".png"))
+
+
+def test_a_folder_or_a_manifest_is_many_inputs_batched_across_files(model_dir, recognizer, tmp_path, capsys,
+                                                                     monkeypatch):
+    from ssaser.inference import corpus
+
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    paths = [folder / f"f{k}.wav" for k in range(5)] + [folder / "sub" / "g.flac"]
+    for k, path in enumerate(paths):
+        sf.write(path, generated_voice(1.5 + k, seed=k), 16000)
+    (folder / "bad.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    monkeypatch.setattr(corpus, "WHOLE_SECONDS", 4.0)  # the longer files take the streaming path
+    assert main(["predict", str(model_dir), str(folder), "--json", "--batch-size", "4"]) == 1
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert [r["file"] for r in rows] == sorted(str(p) for p in [*paths, folder / "bad.wav"])
+    assert sum("error" in r for r in rows) == 1
+    assert "ssaser predict: 7 files" in captured.err and "x real time" in captured.err
+    # Each file's result is what it gets alone.
+    for row in rows:
+        if "error" not in row:
+            alone = recognizer.classify_file(row["file"])
+            assert row["label"] == alone.label and row["score"] == pytest.approx(alone.score, abs=1e-5)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("file,speaker,emotion\n" + "".join(f"{p},s,anger\n" for p in paths[:2]))
+    assert main(["predict", "--model", str(model_dir), str(manifest), "--json"]) == 0
+    assert [r["file"] for r in json.loads(capsys.readouterr().out)] == [str(p) for p in paths[:2]]
+    (tmp_path / "empty").mkdir()
+    assert main(["predict", str(model_dir), str(tmp_path / "empty")]) == 1
+    assert "no audio file in this folder" in capsys.readouterr().err

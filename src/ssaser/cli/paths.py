@@ -57,3 +57,22 @@ def existing_files(paths: list[Path], what: str) -> None:
         shown = ", ".join(str(p) for p in missing[:3]) + (f", ... ({len(missing)} in all)" if len(missing) > 3 else "")
         kind = "not a file" if len(missing) == 1 and Path(missing[0]).exists() else "not found"
         raise SsaserError(f"{what} {shown}: {kind}")
+
+
+def expand_inputs(inputs: list[Path]) -> list[Path]:
+    """Audio files from files, folders (their audio files, recursively, sorted) and manifest CSVs."""
+    from ssaser.data.corpora.base import find_audio
+    from ssaser.data.manifest import read_manifest
+
+    files: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found = list(find_audio(item))
+            if not found:
+                raise SsaserError(f"{item}: no audio file in this folder")
+            files.extend(found)
+        elif item.suffix.lower() == ".csv":
+            files.extend(Path(f) for f in read_manifest(item, check_files=False)["file"])
+        else:
+            files.append(item)
+    return files

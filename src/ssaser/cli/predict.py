@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         usage="ssaser predict [options] (MODEL AUDIO... | --model MODEL AUDIO...)",
     )
     parser.add_argument("inputs", nargs="+", type=Path, metavar="[MODEL] AUDIO",
-                        help="the model (unless --model gives it), then audio files (any format libsndfile reads)")
+                        help="the model (unless --model gives it), then audio files (any format libsndfile reads), "
+                        "folders (their audio files) or manifest CSVs")
     parser.add_argument("--model", metavar="MODEL", help="model directory or bundled model name; then every "
                         "positional argument is audio")
     parser.add_argument("--json", action="store_true", help="print JSON (a list, one object per file) instead of a table")
@@ -39,7 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write emotion timelines: a .json/.csv/.png file (one input) or a folder")
     parser.add_argument("--hop", type=arg_types.number(0, 3600, lo_open=True), default=1.0, metavar="S", help="timeline hop in seconds (default 1.0)")
     add_model_options(parser)
-    parser.add_argument("--batch-size", type=arg_types.integer(1, 4096), default=16, help="windows per forward pass (default 16)")
+    parser.add_argument("--batch-size", type=arg_types.integer(1, 4096), default=32,
+                        help="windows per forward pass, across files (default 32)")
+    parser.add_argument("--decode-threads", type=arg_types.integer(1, 64), default=2,
+                        help="threads decoding the next files while the model runs (default 2)")
     parser.set_defaults(handler=run)
 
 
@@ -108,14 +113,14 @@ def check_timeline_target(inputs: list[Path], out: Path) -> None:
 
 def split_inputs(args: argparse.Namespace) -> None:
     """Set ``args.model_dir`` and ``args.audio`` from ``--model`` and the positional arguments."""
-    from ssaser.cli.paths import require_model_dir
+    from ssaser.cli.paths import expand_inputs, require_model_dir
 
     inputs = list(args.inputs)
     if args.model is None:
         if len(inputs) < 2:
             raise SsaserError("give MODEL then AUDIO files, or --model MODEL and AUDIO files")
         args.model, inputs = str(inputs[0]), inputs[1:]
-    args.model_dir, args.audio = require_model_dir(args.model), inputs
+    args.model_dir, args.audio = require_model_dir(args.model), expand_inputs(inputs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,34 +128,13 @@ def run(args: argparse.Namespace) -> int:
     if args.timeline:
         check_timeline_target(args.audio, args.timeline)
 
-    from tqdm import tqdm
-
-    from ssaser.inference.timeline import TIMELINE_SUFFIXES
-
     recognizer = load_recognizer(args, args.batch_size)
     if args.timeline:
         recognizer.hop_frames(args.hop)  # a bad --hop is one error, not one per file
-    targets = timeline_targets(args.audio, args.timeline) if args.timeline else [None] * len(args.audio)
-    rows: list[dict[str, Any]] = []
-    failed = 0
-    written: list[Path] = []
-    bar = tqdm(list(zip(args.audio, targets)), desc="predict", unit="file", disable=True if len(args.audio) < 2 else None, file=sys.stderr)  # None: only on a terminal
-    for path, target in bar:
-        try:
-            if target is None:
-                row = recognizer.classify_file(path).to_dict()
-            else:
-                prediction, timeline = recognizer.analyze(path, args.hop)
-                row = prediction.to_dict()
-                files = [timeline.write(target)] if target.suffix.lower() in TIMELINE_SUFFIXES \
-                    else timeline.write_all(target)
-                written.extend(files)
-                row["timeline_files"] = [str(p) for p in files]
-        except SsaserError as exc:
-            failed += 1
-            tqdm.write(f"ssaser predict: error: {exc}", file=sys.stderr)
-            row = {"file": str(path), "error": str(exc)}
-        rows.append(row)
+    started = time.perf_counter()
+    rows, failed, written = (_with_timelines(args, recognizer) if args.timeline
+                             else _corpus_rows(args, recognizer))
+    seconds = time.perf_counter() - started
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -159,4 +143,54 @@ def run(args: argparse.Namespace) -> int:
     if written:
         where = args.timeline if len(written) > 1 and args.timeline.is_dir() else written[0]
         print(f"wrote {len(written)} timeline file(s) to {where}", file=sys.stderr)
+    if len(rows) > 1:
+        audio = sum(row.get("duration", 0.0) for row in rows)
+        print(f"ssaser predict: {len(rows)} files, {audio / 60:.1f} min of audio in {seconds:.1f} s "
+              f"({audio / max(seconds, 1e-9):.0f}x real time)", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _bar(args: argparse.Namespace, total: int):
+    from tqdm import tqdm
+
+    # None: a bar only on a terminal
+    return tqdm(total=total, desc="predict", unit="file", disable=True if total < 2 else None, file=sys.stderr)
+
+
+def _corpus_rows(args: argparse.Namespace, recognizer) -> tuple[list[dict[str, Any]], int, list[Path]]:
+    """Many files: decoded ahead in threads, windows batched across files."""
+    from ssaser.inference.corpus import classify_files
+
+    rows, failed = [], 0
+    with _bar(args, len(args.audio)) as bar:
+        for result in classify_files(recognizer, args.audio, threads=args.decode_threads, progress=bar.update):
+            if result.error is not None:
+                failed += 1
+                bar.write(f"ssaser predict: error: {result.error}", file=sys.stderr)
+                rows.append({"file": str(result.path), "error": result.error})
+            else:
+                rows.append(result.prediction.to_dict())
+    return rows, failed, []
+
+
+def _with_timelines(args: argparse.Namespace, recognizer) -> tuple[list[dict[str, Any]], int, list[Path]]:
+    from ssaser.inference.timeline import TIMELINE_SUFFIXES
+
+    rows, failed, written = [], 0, []
+    targets = timeline_targets(args.audio, args.timeline)
+    with _bar(args, len(args.audio)) as bar:
+        for path, target in zip(args.audio, targets):
+            try:
+                prediction, timeline = recognizer.analyze(path, args.hop)
+                row = prediction.to_dict()
+                files = [timeline.write(target)] if target.suffix.lower() in TIMELINE_SUFFIXES \
+                    else timeline.write_all(target)
+                written.extend(files)
+                row["timeline_files"] = [str(p) for p in files]
+            except SsaserError as exc:
+                failed += 1
+                bar.write(f"ssaser predict: error: {exc}", file=sys.stderr)
+                row = {"file": str(path), "error": str(exc)}
+            rows.append(row)
+            bar.update(1)
+    return rows, failed, written

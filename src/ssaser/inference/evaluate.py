@@ -22,12 +22,11 @@ from ssaser.data.combined import read_manifests
 from ssaser.data.emotions import canonical_emotion
 from ssaser.errors import SsaserError
 from ssaser.evaluation.metrics import classification_metrics, speaker_breakdown
+from ssaser.inference.corpus import classify_files
 from ssaser.inference.recognizer import Recognizer
 
 SPEAKER_NORMS = {"global": "the model's training statistics (no test-speaker audio used)",
                  "self": "each speaker's own statistics from their unlabelled audio in this set (transductive)"}
-#: Files per classify_batch call: windows are batched across them, memory stays bounded.
-CHUNK = 64
 
 
 @dataclass
@@ -67,24 +66,13 @@ class Evaluation:
 
 
 def _classify(recognizer: Recognizer, files: list[str], failed: list, progress) -> dict[str, tuple[str, float]]:
-    """``file -> (label, score)``; a chunk with an unreadable file is retried file by file."""
-    from ssaser.errors import SsaserError as Error
-
+    """``file -> (label, score)`` (:func:`ssaser.inference.corpus.classify_files`); failures to ``failed``."""
     out: dict[str, tuple[str, float]] = {}
-    for start in range(0, len(files), CHUNK):
-        chunk = files[start:start + CHUNK]
-        try:
-            predictions = recognizer.classify_batch(chunk)
-        except Error:
-            predictions = []
-            for path in chunk:
-                try:
-                    predictions.append(recognizer.classify_file(path))
-                except Error as exc:
-                    failed.append((path, str(exc)))
-        for p in predictions:
-            out[p.source] = (p.label, p.score)
-        progress(len(chunk))
+    for result in classify_files(recognizer, files, progress=progress):
+        if result.error is not None:
+            failed.append((str(result.path), result.error))
+        else:
+            out[str(result.path)] = (result.prediction.label, result.prediction.score)
     return out
 
 
