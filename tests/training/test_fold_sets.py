@@ -42,3 +42,27 @@ def test_segments_carry_utterance_labels_and_unknown_speakers():
     assert sets.val.speaker.tolist() == [-1, -1, -1]  # s1 is not a training speaker
     assert sets.val.utterance_emotion.tolist() == [1, 2]  # rows 1 and 11: b, c
     assert sets.test.n_utterances == 1
+
+
+def test_self_normalisation_of_unseen_speakers_uses_their_rows_of_that_part_only():
+    """Train on s2; s1 is unseen. With ``self``, each scored part normalises s1 with s1's rows of that
+    part (and of no other part), and the model's normaliser still holds training speakers only."""
+    corpus = _corpus()
+    train, val, test = [0, 2, 4, 6], [1, 3, 8], [5, 7, 9]
+    sets = build_fold_sets(corpus, train, val, test, unseen_speaker_norm="self")
+    assert list(sets.normalizer.speakers) == ["s2"]
+    for part, rows in (("val", val), ("test", test)):
+        s1 = [i for i in rows if i % 2]
+        own = np.concatenate([corpus.features[i] for i in s1], axis=1)
+        mean, std = own.mean(axis=1), np.maximum(own.std(axis=1), sets.normalizer.std_floor)
+        data = getattr(sets, part)
+        first = rows.index(s1[0])  # segment of that utterance (each row here is one segment)
+        expected = (corpus.features[s1[0]] - mean[:, None, :]) / std[:, None, :]
+        np.testing.assert_allclose(data.segments[first, :, :200].numpy(), expected, atol=1e-4)
+    # global: the same utterance normalised with the training part's pooled statistics
+    plain = build_fold_sets(corpus, train, val, test)
+    g_mean, g_std = plain.normalizer.stats_for(None)
+    expected = (corpus.features[1] - g_mean[:, None, :]) / g_std[:, None, :]
+    np.testing.assert_allclose(plain.val.segments[0, :, :200].numpy(), expected, atol=1e-4)
+    # s2, a training speaker, keeps its training statistics under either option
+    np.testing.assert_allclose(sets.val.segments[2].numpy(), plain.val.segments[2].numpy())

@@ -40,6 +40,9 @@ def add_training_arguments(parser: argparse.ArgumentParser, epochs_default: int 
                         help="early stopping patience on validation UAR (default 0 = off)")
     parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
                         help="bf16 autocast where the hardware has it, else float32 (default: on)")
+    parser.add_argument("--unseen-speaker-norm", choices=("global", "self"),
+                        help="a speaker absent from training: global = the training statistics (default), self = "
+                        "their own unlabelled audio in the scored part (transductive)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override any configuration key, e.g. --set lr=3e-4 --set model_options.dropout=0.2")
     parser.add_argument("--cache", help="feature cache folder (default $SSASER_CACHE or ~/.cache/ssaser/features)")
@@ -82,7 +85,7 @@ def config_overrides(args: argparse.Namespace) -> dict:
     """The configuration keys given on the command line (flags, then ``--set``)."""
     from ssaser.training.config import merge, parse_overrides
 
-    flags = {key: getattr(args, key) for key in ("preset", "epochs", "seed", "patience", "bf16")
+    flags = {key: getattr(args, key) for key in ("preset", "epochs", "seed", "patience", "bf16", "unseen_speaker_norm")
              if getattr(args, key, None) is not None}
     return merge(flags, parse_overrides(args.overrides))
 

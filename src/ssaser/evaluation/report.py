@@ -123,6 +123,9 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
         f"- Reported split: **{reported}**; model selection (best-UAR epoch) "
         + ("**saw** the reported data (the paper's protocol: optimistic)."
            if results.get("selection_saw_reported_data") else "never saw the reported data."),
+        *(["- Speakers absent from training are normalised with **their own unlabelled audio** in the part "
+            "scored (`unseen_speaker_norm: self`): transductive, the test speakers' audio is used."]
+          if results.get("unseen_speaker_norm") == "self" else []),
         f"- Preset: `{results.get('preset')}`; utterances: {corpus.get('utterances')}, "
         f"speakers: {corpus.get('speakers')}, emotions: {', '.join(corpus.get('emotions', []))}",
         "- Metrics at utterance level (mean of segment posteriors); UAR = balanced accuracy.",

@@ -18,11 +18,15 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from ssaser.errors import SsaserError
-from ssaser.settings_checks import check_fields, checked, from_mapping
+from ssaser.settings_checks import check_choice, check_fields, checked, from_mapping
 
 
 class ConfigError(SsaserError):
     """A configuration file or ``--set`` override that cannot be used."""
+
+
+#: How a speaker absent from training is normalised (TrainConfig.unseen_speaker_norm).
+UNSEEN_SPEAKER_NORMS: tuple[str, ...] = ("global", "self")
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,11 @@ class TrainConfig:
         speaker) for best-epoch selection; 0 keeps the last epoch.
     num_workers : int
         DataLoader workers (the segments are in memory; 0 is usually fastest).
+    unseen_speaker_norm : {"global", "self"}
+        How a speaker absent from the training part is normalised in validation and test:
+        ``global``, the training part's pooled statistics (no audio of that speaker is used);
+        ``self``, statistics fitted on that speaker's own unlabelled utterances in the part being
+        scored (transductive, as ``ssaser enroll`` does at inference).
     """
 
     model: str = "ssa-crnn-r"
@@ -85,9 +94,11 @@ class TrainConfig:
     segment_hop: int | None = checked(None, kind=int, lo=1, hi=6000, optional=True)
     val_fraction: float = checked(0.2, kind=float, lo=0, hi=1, hi_open=True)
     num_workers: int = checked(0, kind=int, lo=0, hi=256)
+    unseen_speaker_norm: str = "global"
 
     def __post_init__(self) -> None:
         check_fields(self, ConfigError)
+        check_choice("unseen_speaker_norm", self.unseen_speaker_norm, UNSEEN_SPEAKER_NORMS, ConfigError)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         if not isinstance(self.augment, list) or not all(isinstance(a, dict) and "name" in a for a in self.augment):
             raise ConfigError(f"augment must be a list of mappings with a 'name' each, got {self.augment!r}")

@@ -68,6 +68,7 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
         **({"folds_from": signature["folds_from"]["source"]} if signature.get("folds_from") else {}),
         "reported_split": "test" if reported == "test" else "validation",
         "selection_saw_reported_data": reported == "val",
+        "unseen_speaker_norm": next(iter(signature["configs"].values())).get("unseen_speaker_norm", "global"),
         "preset": preset,
         "configs": signature["configs"],
         # The resolved network sizes and options (defaults included), as the runs used them.

@@ -8,6 +8,7 @@ as a training finishes; none changes the results (tests compare them fold by fol
 from __future__ import annotations
 
 from contextlib import closing
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ssaser.errors import SsaserError
@@ -21,10 +22,14 @@ def run_here(exp: "_Experiment", run: "CvRun", tasks: list[FoldTask], on_done) -
     """Train the tasks in this process; False on a non-zero DDP rank (rank 0 writes the results)."""
     sets, sets_key = None, None
     for task in tasks:
-        if sets_key != (task.k, task.config.segment_hop):  # a fold's segments, shared by its systems
-            sets, sets_key = task_sets(exp.corpus, task), (task.k, task.config.segment_hop)
+        key = (task.k, task.config.segment_hop, task.config.unseen_speaker_norm)
+        if sets_key != key:  # a fold's segments, shared by its systems
+            sets, sets_key = task_sets(exp.corpus, task), key
         print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)
-        entry = run_task(exp.corpus, task, run.trainer, sets)
+        # Under --no-progress, a line per epoch (every 5) names the system and fold, as workers do.
+        options = run.trainer if run.trainer.epoch_label else \
+            replace(run.trainer, epoch_label=f"[cv] {task.model} fold {task.k + 1}")
+        entry = run_task(exp.corpus, task, options, sets)
         if entry is None:
             return False
         on_done(task, entry)

@@ -74,7 +74,8 @@ def build_segment_set(
     emotions : sequence of int
         Emotion index of each utterance.
     normalizer : SpeakerNormalizer
-        Fitted on the fold's training part.
+        Fitted on the fold's training part (plus, for ``unseen_speaker_norm="self"``, the scored
+        part's own unseen speakers).
     speaker_index : dict
         Training speaker -> class index of the speaker branch.
     segment_frames, hop_frames : int
@@ -84,7 +85,8 @@ def build_segment_set(
 
     parts, emo, spk, utt = [], [], [], []
     for row, (feats, speaker, emotion) in enumerate(zip(features, speakers, emotions)):
-        norm = normalizer.transform(feats, speaker if speaker in speaker_index else None)
+        # A speaker the normaliser does not know gets its global statistics.
+        norm = normalizer.transform(feats, speaker)
         segs = segment_features(np.asarray(norm, dtype=np.float32), segment_frames, hop_frames)
         parts.append(segs)
         n = segs.shape[0]

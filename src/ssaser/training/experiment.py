@@ -10,6 +10,7 @@ best epoch on the validation (and test) rows; :func:`to_ser_model` turns it into
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,7 @@ def build_fold_sets(
     val_rows: Sequence[int] | None,
     test_rows: Sequence[int] | None = None,
     segment_hop: int | None = None,
+    unseen_speaker_norm: str = "global",
 ) -> FoldSets:
     """Normalise with training-only statistics and segment a fold's three parts.
 
@@ -164,6 +166,10 @@ def build_fold_sets(
         Row positions in ``corpus.df`` (val/test may be None or empty).
     segment_hop : int, optional
         Frames between segment starts (None: no overlap).
+    unseen_speaker_norm : {"global", "self"}
+        A validation or test speaker absent from training: the training part's pooled statistics,
+        or (``self``) statistics fitted on that speaker's rows of that part only (transductive).
+        The returned ``normalizer`` (the model's) holds training speakers only, either way.
     """
     speakers_col = corpus.df["speaker"].astype(str).to_numpy()
     labels = corpus.labels
@@ -173,15 +179,23 @@ def build_fold_sets(
     index = {s: k for k, s in enumerate(speakers)}
     frames = corpus.feature_config.segment_frames
 
-    def build(rows):
+    def build(rows, scored: bool = True):
         if rows is None or len(rows) == 0:
             return None
         rows = list(rows)
+        part_normalizer = normalizer
+        if scored and unseen_speaker_norm == "self":
+            unseen = [i for i in rows if speakers_col[i] not in index]
+            if unseen:
+                own = SpeakerNormalizer(normalizer.std_floor).fit([corpus.features[i] for i in unseen],
+                                                                  speakers_col[unseen])
+                part_normalizer = copy.copy(normalizer)
+                part_normalizer.speakers = {**own.speakers, **normalizer.speakers}
         return build_segment_set([corpus.features[i] for i in rows], speakers_col[rows], labels[rows],
-                                 normalizer, index, frames, segment_hop)
+                                 part_normalizer, index, frames, segment_hop)
 
     rows = {"train": train_rows, "val": list(val_rows or []), "test": list(test_rows or [])}
-    return FoldSets(build(train_rows), build(val_rows), build(test_rows), normalizer, speakers, rows)
+    return FoldSets(build(train_rows, scored=False), build(val_rows), build(test_rows), normalizer, speakers, rows)
 
 
 @dataclass
