@@ -93,6 +93,18 @@ def test_report_numbers_folds_and_epochs_from_1_and_links_only_drawn_figures():
     assert "drawn when the run finishes" in partial
 
 
+def test_per_speaker_table_shows_collapse():
+    models = {"acrnn": _model([0.5, 0.6]), "ssa-crnn-r": _model([0.5, 0.6])}
+    models["acrnn"]["folds"][0]["per_speaker"] = [
+        {"speaker": "s1", "n": 10, "uar": 0.5, "max_class_share": 1.0, "max_class": "anger"}]
+    models["ssa-crnn-r"]["folds"][1]["per_speaker"] = [
+        {"speaker": "s1", "n": 10, "uar": 0.8, "max_class_share": 0.5, "max_class": "sadness"}]
+    text = render_report({"protocol": "loso", "folds": 2, "corpus": {"emotions": ["a", "b"]}, "models": models})
+    assert "| s1 | 50.0 / 1.00 anger | 80.0 / 0.50 sadness |" in text
+    assert "Per speaker" not in render_report({"protocol": "loso", "folds": 2, "corpus": {},
+                                               "models": {"acrnn": _model([0.5, 0.6])}})
+
+
 def test_partial_report_says_so():
     results = {"protocol": "loso", "folds": 3, "folds_completed": 1, "reported_split": "validation",
                "corpus": {"emotions": ["a", "b"]}, "models": {"acrnn": _model([0.5])}}

@@ -80,6 +80,33 @@ def provenance_lines(models: Mapping[str, Mapping]) -> list[str]:
     return lines
 
 
+def speaker_lines(models: Mapping[str, Mapping]) -> list[str]:
+    """Per reported speaker and system: UAR and the largest share of one predicted class.
+
+    A share near 1 is collapse (an unseen voice shifted every utterance toward one class), which
+    a fold's UAR alone can hide. Empty when the folds carry no ``per_speaker`` (older runs).
+    """
+    table: dict[str, dict[str, dict]] = {}
+    for name, entry in models.items():
+        for fold in entry["folds"]:
+            for row in fold.get("per_speaker", []):
+                table.setdefault(row["speaker"], {})[name] = row
+    if not table:
+        return []
+    names = list(models)
+    lines = ["## Per speaker (reported part)", "",
+             "UAR % / largest share of one predicted class (1.00: every utterance given one class). "
+             "With a test part or leave-one-out, these speakers were not seen in training.", "",
+             "| speaker | " + " | ".join(display_name(n) for n in names) + " |", "|---|" + "---|" * len(names)]
+    for speaker in sorted(table):
+        cells = []
+        for n in names:
+            row = table[speaker].get(n)
+            cells.append(f"{100 * row['uar']:.1f} / {row['max_class_share']:.2f} {row['max_class']}" if row else "")
+        lines.append(f"| {speaker} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
     """A table of UAR differences between each two systems on the folds both ran.
 
@@ -152,7 +179,7 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
     lines.append("|---|" + "---|" * len(next(iter(models.values()))["folds"]))
     for name, entry in models.items():
         lines.append(f"| {display_name(name)} | " + " | ".join(f"{100 * f['uar']:.1f}" for f in entry["folds"]) + " |")
-    lines += ["", *paired, "## Figures", ""]
+    lines += ["", *paired, *speaker_lines(models), "## Figures", ""]
     figures = []
     for name in models:
         figures.append((f"confusion_{name}.png", f"Confusion matrix (percent of each true class, summed over folds), "

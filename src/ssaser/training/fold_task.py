@@ -72,13 +72,24 @@ def _sample_for_attention(outputs: dict, data) -> dict[str, np.ndarray]:
     return sample
 
 
-def save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float) -> dict:
-    """Write one fold's result.json and outputs.npz; return the result entry."""
+def save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float,
+              speakers: Sequence[str] | None = None, labels: Sequence[str] | None = None) -> dict:
+    """Write one fold's result.json and outputs.npz; return the result entry.
+
+    ``speakers`` (of the reported part's utterances, in order) and ``labels`` add ``per_speaker``:
+    each speaker's UAR and largest share of one predicted class (collapse on an unseen voice).
+    """
     m = trained.metrics[reported]
     data = getattr(trained.sets, reported)
     outputs = trained.outputs[reported]
+    per_speaker = {}
+    if speakers is not None and labels is not None:
+        from ssaser.evaluation.metrics import speaker_breakdown
+
+        per_speaker = {"per_speaker": speaker_breakdown(data.utterance_emotion, outputs["utterance_probs"].argmax(1),
+                                                        speakers, labels)}
     entry = {
-        "fold": fold.fold, **m,
+        "fold": fold.fold, **m, **per_speaker,
         "best_epoch": trained.fit.best_epoch, "epochs": trained.fit.epochs,
         "val": trained.metrics.get("val"), "test": trained.metrics.get("test"),
         "history": trained.fit.history,
@@ -131,7 +142,9 @@ def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=N
         save_model_dir(task.fold_dir / "model", to_ser_model(trained, corpus),
                        {"fold": fold.to_dict(), "config": task.config.to_dict(), "best_epoch": trained.fit.best_epoch,
                         "epochs": trained.fit.epochs, task.reported: trained.metrics[task.reported]})
-    return save_fold(task.fold_dir, fold, trained, task.reported, time.time() - t0)
+    reported_rows = trained.sets.rows[task.reported]
+    speakers = corpus.df["speaker"].astype(str).to_numpy()[reported_rows].tolist()
+    return save_fold(task.fold_dir, fold, trained, task.reported, time.time() - t0, speakers, corpus.emotions)
 
 
 # --- worker processes -------------------------------------------------------------------
