@@ -86,8 +86,10 @@ def test_ddp_two_processes_on_cpu(tiny_manifest, feature_cache, tmp_path):
     assert len(json.loads((out / "train.json").read_text())["history"]) == 1
 
 
-def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_manifest, feature_cache, tmp_path):
-    common = ("--model", "ssa-crnn-r", "--epochs", "4", "--seed", "7", "--set", "batches_per_epoch=6")
+@pytest.mark.parametrize("augment", [(), ("--set", "augment=[{name: specaugment, time_width: 20}]")],
+                         ids=["plain", "specaugment"])
+def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_manifest, feature_cache, tmp_path, augment):
+    common = ("--model", "ssa-crnn-r", "--epochs", "4", "--seed", "7", "--set", "batches_per_epoch=6", *augment)
     # The reference runs in this process (same code path, one interpreter start less), with the
     # subprocesses' single thread: bf16 sums split over 2 threads round differently.
     threads = torch.get_num_threads()

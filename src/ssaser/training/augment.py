@@ -84,3 +84,7 @@ def apply_augmentations(augmentations: Sequence[Augmentation], features: torch.T
     for augmentation in augmentations:
         features = augmentation(features, labels, generator)
     return features
+
+
+# The package's own augmentations register themselves (after the registry above exists).
+from ssaser.training import augmentations as _builtin  # noqa: E402,F401
