@@ -41,3 +41,15 @@ def test_config_file_errors(tmp_path):
         load_config(config_path=bad)
     with pytest.raises(ConfigError, match="no configuration file"):
         load_config("nope")
+
+
+def test_the_papers_settings_are_a_named_configuration():
+    from ssaser.errors import SsaserError
+    from ssaser.training.config import load_config, packaged_config_names, resolve_config
+
+    assert {"default", "paper"} <= set(packaged_config_names())
+    paper = load_config("ssa-crnn-r", "paper")
+    assert (paper.lr, paper.betas, paper.batch_size, paper.epochs) == (1e-4, (0.9, 0.999), 40, 30)
+    assert load_config("acrnn", "paper").model == "acrnn"
+    with pytest.raises(SsaserError, match="nor a packaged configuration"):
+        resolve_config("papr")

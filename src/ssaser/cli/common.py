@@ -32,6 +32,9 @@ def add_training_arguments(parser: argparse.ArgumentParser, epochs_default: int 
     """Options shared by ``train``, ``cv`` and ``demo`` (``None`` defaults: the configuration's)."""
     from ssaser.models.config import PRESETS
 
+    parser.add_argument("--config", metavar="FILE_OR_NAME",
+                        help="YAML configuration, or a packaged one's name: paper (the paper's settings) "
+                        "(default: the packaged default.yaml)")
     parser.add_argument("--preset", choices=tuple(PRESETS), help="model sizes (default: the configuration's, lite)")
     shown = epochs_default if epochs_default is not None else "the configuration's, 30"
     parser.add_argument("--epochs", type=arg_types.integer(1, 100000), help=f"maximum epochs (default: {shown})")
@@ -78,6 +81,10 @@ def check_corpus_arguments(args: argparse.Namespace) -> None:
 
     existing_files([Path(m) for m in args.manifest], "--manifest")
     parse_emotion_selection(args.emotions)
+    if args.config is not None:
+        from ssaser.training.config import resolve_config
+
+        resolve_config(args.config)
     writable_folder(Path(args.out), "--out")
 
 

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     start = time.time()
     manifest = args.manifest[0] if len(args.manifest) == 1 else args.manifest
     plan = CvPlan(manifest, tuple(args.model), protocol, args.folds, args.test_fraction,
-                  args.split_seed, config_overrides(args), args.emotions, args.folds_from)
+                  args.split_seed, config_overrides(args), args.emotions, args.folds_from, args.config)
     run_options = CvRun(args.cache, trainer_options(args), args.jobs, args.max_folds, args.name,
                         command="ssaser " + shlex.join(sys.argv[1:]), save_models=args.save_models,
                         executor=args.executor, address=args.address, task_resources=args.task_resources)

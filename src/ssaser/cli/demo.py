@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                                      progress=args.progress)
     cache = args.cache or out / "feature_cache"
     overrides = {"lr": DEMO_LR, **config_overrides(args)}  # --set lr=... still wins
-    plan = CvPlan(manifest, ("acrnn-r", "ssa-crnn-r"), "sd-random", args.folds, overrides=overrides)
+    plan = CvPlan(manifest, ("acrnn-r", "ssa-crnn-r"), "sd-random", args.folds, overrides=overrides, config=args.config)
     run_options = CvRun(cache, trainer_options(args), args.jobs, command="ssaser " + shlex.join(sys.argv[1:]),
                         save_models=True)
     results = run_cv(plan, out / "cv", run_options)

@@ -29,7 +29,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_corpus_arguments(parser)
     parser.add_argument("--model", choices=system_choices(), default="ssa-crnn-r", help="system (default ssa-crnn-r)")
-    parser.add_argument("--config", help="YAML configuration (default: the packaged configs/default.yaml)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints/last.ckpt")
     add_training_arguments(parser)

@@ -164,6 +164,22 @@ def packaged_config_path(model: str) -> Path:
     return path
 
 
+def packaged_config_names() -> tuple[str, ...]:
+    """The configurations shipped in ``ssaser/configs`` (``--config NAME``), e.g. ``default``, ``paper``."""
+    return tuple(sorted(p.stem for p in Path(str(resources.files("ssaser") / "configs")).glob("*.yaml")))
+
+
+def resolve_config(ref: str | Path) -> Path:
+    """A YAML file, or the name of a packaged configuration (``paper``)."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    packaged = Path(str(resources.files("ssaser") / "configs" / f"{ref}.yaml"))
+    if isinstance(ref, str) and "/" not in ref and packaged.is_file():
+        return packaged
+    raise ConfigError(f"--config {ref}: no such file, nor a packaged configuration ({', '.join(packaged_config_names())})")
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """A YAML mapping from a file, with a one-line error for a missing or malformed one."""
     path = Path(path)
@@ -225,13 +241,13 @@ def load_config(
     model : str, optional
         System name; its packaged YAML is the base unless ``config_path`` is given.
     config_path : str or Path, optional
-        A YAML file to use as the base instead.
+        A YAML file, or a packaged configuration's name (``paper``), to use as the base instead.
     overrides : mapping, optional
         Keys to change (from command-line flags and ``--set``); ``model`` is forced to
         ``model`` when both are given.
     """
     if config_path is not None:
-        data = read_yaml(config_path)
+        data = read_yaml(resolve_config(config_path))
     elif model is not None:
         data = read_yaml(packaged_config_path(model))
     else:

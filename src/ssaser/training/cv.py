@@ -110,6 +110,8 @@ class CvPlan:
         Configuration keys applied to every system (``--set``, ``--epochs`` ...).
     emotions : str, optional
         ``--emotions``: classes to keep or merge (:mod:`ssaser.data.emotions`).
+    config : str, optional
+        A YAML file or packaged configuration's name (``paper``) instead of each system's packaged one.
     folds_from : str, optional
         A fold file or bundled fold file's name (:mod:`ssaser.data.fold_files`) that fills the
         ``fold`` column read by the ``given`` protocol.
@@ -124,10 +126,11 @@ class CvPlan:
     overrides: Mapping = field(default_factory=dict)
     emotions: str | None = None
     folds_from: str | None = None
+    config: str | None = None
 
     def configs(self) -> dict[str, TrainConfig]:
         """Each system's configuration, its model spec resolved (a bad setting fails here)."""
-        configs = {m: load_config(m, overrides=self.overrides) for m in self.models}
+        configs = {m: load_config(m, self.config, overrides=self.overrides) for m in self.models}
         for config in configs.values():
             config.model_spec()
             config.check_augmentations()
