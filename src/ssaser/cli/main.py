@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "describe",
     "train",
     "cv",
+    "table1",
     "demo",
     "models",
     "enroll",
