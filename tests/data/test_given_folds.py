@@ -84,3 +84,15 @@ def test_prefixed_speakers_of_several_manifests_match_bare_keys(tmp_path):
     df["speaker"] = "ravdess/" + df["speaker"]
     (tmp_path / "f.csv").write_text("speaker,fold\n01,1\n02,2\n")
     assert sorted(assign_folds(df, tmp_path / "f.csv")["fold"].unique()) == ["1", "2"]
+
+
+def test_validation_on_held_out_training_speakers():
+    df = _corpus(speakers=8)
+    df["fold"] = df["speaker"].map(lambda s: str((int(s) - 1) // 2))
+    for protocol, folds in (("given", None), ("loso", 4)):
+        for fold in make_folds(df, protocol, folds, seed=0, test_fraction=0.2, val_by_speaker=True):
+            train, val, test = (set(df["speaker"].iloc[p]) for p in (fold.train, fold.val, fold.test))
+            assert not train & val and not train & test and not val & test
+            assert len(val) == round(0.2 * 6)  # of the 6 training speakers
+    with pytest.raises(ManifestError, match="goes with loso or given"):
+        make_folds(df, "sd-random", 2, val_by_speaker=True)

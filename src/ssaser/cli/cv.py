@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--folds", type=arg_types.integer(2, 10000), help="number of folds (default 10; loso: one per speaker)")
     parser.add_argument("--test-fraction", type=arg_types.number(0, 0.9), default=0.0,
                         help="share held out as a test part never seen by model selection (default 0: the paper's protocol)")
+    parser.add_argument("--val-speakers", action="store_true",
+                        help="loso (with a test part) and given folds: select on held-out training speakers "
+                        "(20 %% of them) instead of 20 %% of the training utterances")
     parser.add_argument("--split-seed", type=arg_types.seed, default=0, help="seed of the fold assignment (default 0)")
     parser.add_argument("--max-folds", type=arg_types.positive_int, metavar="N",
                         help="train only the first N of the folds (a quick look; rerun without it to complete)")
@@ -93,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     start = time.time()
     manifest = args.manifest[0] if len(args.manifest) == 1 else args.manifest
     plan = CvPlan(manifest, tuple(args.model), protocol, args.folds, args.test_fraction,
-                  args.split_seed, config_overrides(args), args.emotions, args.folds_from, args.config)
+                  args.split_seed, config_overrides(args), args.emotions, args.folds_from, args.config,
+                  args.val_speakers)
     run_options = CvRun(args.cache, trainer_options(args), args.jobs, args.max_folds, args.name,
                         command="ssaser " + shlex.join(sys.argv[1:]), save_models=args.save_models,
                         executor=args.executor, address=args.address, task_resources=args.task_resources)

@@ -188,7 +188,24 @@ def _sd_phrase(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
     return out
 
 
-def _loso(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
+def _validation_part(df: pd.DataFrame, others: np.ndarray, fraction: float, seed: int,
+                     by_speaker: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(train, val) of the non-test rows: a random stratified ``fraction`` of the utterances, or
+    (``by_speaker``) every utterance of ``round(fraction * speakers)`` randomly chosen speakers
+    (at least one, never all), so that selection, too, is on voices the model has not trained on."""
+    if not by_speaker:
+        return _random_splits(df, others, fraction, 1, seed)[0]
+    speaker = df["speaker"].astype(str).iloc[others]
+    names = np.array(sorted(speaker.unique()))
+    if names.size < 2:
+        raise ManifestError(f"validation on held-out speakers needs at least 2 training speakers; there are {names.size}")
+    n_val = min(names.size - 1, max(1, int(round(fraction * names.size))))
+    chosen = np.random.default_rng(seed).permutation(names)[:n_val]
+    is_val = speaker.isin(list(chosen)).to_numpy()
+    return others[~is_val], others[is_val]
+
+
+def _loso(df, folds, seeds, test_fraction, val_fraction, val_by_speaker=False) -> list[Fold]:
     speaker = _group_column(df, "speaker", "loso")
     names = np.array(sorted(speaker.unique()))
     if names.size < 2:
@@ -208,7 +225,7 @@ def _loso(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
         others = np.setdiff1d(np.arange(len(df), dtype=np.int64), held_out)
         names_out = tuple(sorted(held))
         if test_fraction > 0:
-            train, val = _random_splits(df, others, val_fraction, 1, (seeds[1] + i) % 2**32)[0]
+            train, val = _validation_part(df, others, val_fraction, (seeds[1] + i) % 2**32, val_by_speaker)
             out.append(Fold("loso", i, folds, _sorted(train), _sorted(val), held_out, True, (), names_out))
         else:
             out.append(Fold("loso", i, folds, others, held_out, _EMPTY, False, names_out))
@@ -220,7 +237,7 @@ def _fold_order(labels) -> list[str]:
     return sorted(labels, key=lambda x: (0, int(x), "") if str(x).lstrip("-").isdigit() else (1, 0, str(x)))
 
 
-def _given(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
+def _given(df, folds, seeds, test_fraction, val_fraction, val_by_speaker=False) -> list[Fold]:
     fold = _group_column(df, "fold", "given")
     names = _fold_order(fold.unique())
     if len(names) < 2:
@@ -232,7 +249,7 @@ def _given(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
     for i, name in enumerate(names):
         test = _positions_of(fold, [name])
         others = np.setdiff1d(np.arange(len(df), dtype=np.int64), test)
-        train, val = _random_splits(df, others, val_fraction, 1, (seeds[1] + i) % 2**32)[0]
+        train, val = _validation_part(df, others, val_fraction, (seeds[1] + i) % 2**32, val_by_speaker)
         test_speakers = sorted(set(speaker.iloc[test]))
         shared = sorted(set(test_speakers) & set(speaker.iloc[others]))
         if shared:
@@ -271,6 +288,7 @@ def make_folds(
     test_fraction: float = 0.0,
     *,
     val_fraction: float = 0.2,
+    val_by_speaker: bool = False,
 ) -> list[Fold]:
     """Split a manifest into the folds of a protocol (see the module docstring).
 
@@ -288,8 +306,11 @@ def make_folds(
     test_fraction : float
         In ``[0, 1)``; above 0, a separate test part that selection never sees.
     val_fraction : float
-        Validation share: of the utterances (``sd-random``, ``loso`` with a test part) or
+        Validation share: of the utterances (``sd-random``, ``loso`` with a test part, ``given``) or
         of the phrase groups (``sd-phrase``: ``round(val_fraction * folds)`` groups).
+    val_by_speaker : bool
+        ``loso`` with a test part and ``given``: validate on ``val_fraction`` of the training
+        speakers, held out whole, instead of a share of their utterances.
 
     Returns
     -------
@@ -317,4 +338,7 @@ def make_folds(
         warnings.warn(note, SsaserWarning, stacklevel=2)
     # Independent sub-seeds for the test draw and the fold draws.
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(2)]
-    return _BUILDERS[protocol](df.reset_index(drop=True), folds, seeds, test_fraction, val_fraction)
+    if val_by_speaker and protocol not in ("loso", "given"):
+        raise ManifestError(f"validation on held-out speakers goes with loso or given folds, not {protocol}")
+    extra = {"val_by_speaker": True} if val_by_speaker else {}
+    return _BUILDERS[protocol](df.reset_index(drop=True), folds, seeds, test_fraction, val_fraction, **extra)

@@ -147,6 +147,7 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
         + (f" defined by `{results['folds_from']}`" if results.get("folds_from") else "")
         + (f", test fraction {results['test_fraction']}" if results.get("test_fraction")
            and results["protocol"] != "given" else ""),
+        *([f"- Validation (model selection): {results['validation']}"] if results.get("validation") else []),
         f"- Reported split: **{reported}**; model selection (best-UAR epoch) "
         + ("**saw** the reported data (the paper's protocol: optimistic)."
            if results.get("selection_saw_reported_data") else "never saw the reported data."),

@@ -66,6 +66,8 @@ def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, lis
         "folds_description": [f.describe() for f in fold_list],
         "test_fraction": signature["test_fraction"], "split_seed": signature["split_seed"],
         **({"folds_from": signature["folds_from"]["source"]} if signature.get("folds_from") else {}),
+        **({"validation": "held-out training speakers" if signature.get("val_by_speaker")
+            else "a random share of the non-test rows"} if reported == "test" else {}),
         "reported_split": "test" if reported == "test" else "validation",
         "selection_saw_reported_data": reported == "val",
         "unseen_speaker_norm": next(iter(signature["configs"].values())).get("unseen_speaker_norm", "global"),
@@ -110,6 +112,8 @@ class CvPlan:
         Configuration keys applied to every system (``--set``, ``--epochs`` ...).
     emotions : str, optional
         ``--emotions``: classes to keep or merge (:mod:`ssaser.data.emotions`).
+    val_by_speaker : bool
+        ``loso`` (with a test part) and ``given``: validate on held-out training speakers.
     config : str, optional
         A YAML file or packaged configuration's name (``paper``) instead of each system's packaged one.
     folds_from : str, optional
@@ -127,6 +131,7 @@ class CvPlan:
     emotions: str | None = None
     folds_from: str | None = None
     config: str | None = None
+    val_by_speaker: bool = False
 
     def configs(self) -> dict[str, TrainConfig]:
         """Each system's configuration, its model spec resolved (a bad setting fails here)."""
@@ -206,6 +211,8 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
                  "configs": {m: c.to_dict() for m, c in configs.items()}}
     if plan.emotions:  # only when set: folders of earlier runs keep their signature
         signature["emotions"] = plan.emotions
+    if plan.val_by_speaker:
+        signature["val_by_speaker"] = True
     if plan.folds_from:
         from ssaser.data.fold_files import read_fold_file
 
@@ -220,7 +227,8 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
     if run.name:
         corpus.name = run.name
     print_corpus_summary(corpus, "[cv]")
-    fold_list = make_folds(corpus.df, plan.protocol, plan.folds, plan.split_seed, test_fraction=plan.test_fraction)
+    fold_list = make_folds(corpus.df, plan.protocol, plan.folds, plan.split_seed, test_fraction=plan.test_fraction,
+                           val_by_speaker=plan.val_by_speaker)
     _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
     return _Experiment(plan, configs, spec, signature, corpus, fold_list, reported, {m: {} for m in plan.models})
