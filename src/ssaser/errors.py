@@ -53,3 +53,20 @@ class ModelFileError(SsaserError):
 
 class SsaserWarning(UserWarning):
     """Something a user should know that does not stop the work (the CLI prints it as one line)."""
+
+
+def warning_lines(prefix: str, fallback=None):
+    """A ``warnings.showwarning`` that prints :class:`SsaserWarning` as ``PREFIX: warning: ...`` on
+    stderr (no file and line) and hands other warnings to ``fallback`` (default: Python's)."""
+    import sys
+    import warnings
+
+    fallback = fallback or warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, SsaserWarning):
+            print(f"{prefix}: warning: {message}", file=sys.stderr)
+        else:
+            fallback(message, category, filename, lineno, file, line)
+
+    return show

@@ -93,3 +93,19 @@ def test_every_option_has_help_that_shows_its_default():
                             and "default" not in text):
                 missing.append(f"{name} {action.option_strings[0]}")
     assert not missing, f"options without help or without their default: {', '.join(missing)}"
+
+
+def test_warning_lines_print_our_warnings_as_one_line_and_pass_others_on(capsys):
+    import warnings
+
+    from ssaser.errors import SsaserWarning, warning_lines
+
+    seen = []
+    show = warning_lines("ssaser cv", lambda *args: seen.append(args[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        warnings.warn("bf16 falls back", SsaserWarning)
+        warnings.warn("something else", DeprecationWarning)
+    assert capsys.readouterr().err == "ssaser cv: warning: bf16 falls back\n"
+    assert seen == [DeprecationWarning]

@@ -129,15 +129,10 @@ def _warnings_as_lines(command: str) -> Iterator[None]:
     """Print the package's own warnings as ``ssaser CMD: warning: ...`` (no file and line)."""
     import warnings
 
-    from ssaser.errors import SsaserWarning
+    from ssaser.errors import warning_lines
 
     previous = warnings.showwarning
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        if issubclass(category, SsaserWarning):
-            print(f"ssaser {command}: warning: {message}", file=sys.stderr)
-        else:
-            previous(message, category, filename, lineno, file, line)
+    show = warning_lines(f"ssaser {command}", previous)
 
     warnings.showwarning = show
     try:

@@ -26,12 +26,16 @@ _CORPORA: dict = {}
 def _train_on_worker(task: FoldTask, corpus_args: tuple, options: TrainerOptions, threads: int) -> tuple[FoldTask, dict]:
     """Runs inside a Dask worker: load (once) the corpus from the shared cache, train, save."""
     import logging
+    import warnings
     from dataclasses import replace
 
     import torch
 
+    from ssaser.errors import warning_lines
     from ssaser.training.experiment import load_corpus
     from ssaser.training.fold_task import run_task
+
+    warnings.showwarning = warning_lines("ssaser cv")  # a worker's warnings look like the client's
 
     torch.set_num_threads(threads)
     for logger in ("lightning.pytorch", "lightning.fabric"):

@@ -155,9 +155,13 @@ _WORKER: dict = {}
 def _init_worker(manifest: list[str], feature_options: dict, cache: str | None, threads: int,
                  options: TrainerOptions, frontend: str, emotions: str | None) -> None:
     import logging
+    import warnings
 
     import torch
 
+    from ssaser.errors import warning_lines
+
+    warnings.showwarning = warning_lines("ssaser cv")  # a worker's warnings look like the parent's
     torch.set_num_threads(threads)
     for logger in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(logger).setLevel(logging.WARNING)
