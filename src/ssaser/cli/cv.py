@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "per worker thread)")
     parser.add_argument("--save-models", action="store_true",
                         help="also write each fold's model directory, OUT/<model>/fold_<k>/model (for predict, evaluate)")
-    parser.add_argument("--name", help="corpus name in the report (default: the manifest's folder name)")
+    parser.add_argument("--name", help="corpus name in the report (default: the manifest's name, or its folder's for manifest.csv)")
     parser.add_argument("--out", required=True, help="output folder")
     add_training_arguments(parser)
     parser.set_defaults(handler=run)

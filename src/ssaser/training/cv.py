@@ -161,7 +161,7 @@ class CvRun:
         Train only the first ``max_folds`` folds (the same folds as a full run, so a later full
         run into the same folder continues from there); ``folds_completed`` says so.
     name : str, optional
-        Corpus name for the report and ``results.json`` (default: the manifest's folder name).
+        Corpus name for the report and ``results.json`` (default: the manifest's name, or its folder's for manifest.csv).
     command : str, optional
         The command line recorded in ``results.json`` (default: this process's).
     save_models : bool

@@ -49,7 +49,7 @@ class CorpusData:
         Sorted emotion labels: index ``i`` is class ``i``.
     feature_config : FeatureConfig
     name : str
-        Shown in reports (the manifest's folder name).
+        Shown in reports (the manifest's name, or its folder's for manifest.csv).
     frontend : str
         The front end that computed ``features``.
     dropped : str
@@ -121,7 +121,11 @@ def load_corpus(
     cache = FeatureCache(cache_root or default_cache_root(), config, frontend)
     feats = cache.get_many(df["file"].tolist(), progress=progress)
     paths = manifest_paths(manifest)
-    name = Path(paths[0]).resolve().parent.name if len(paths) == 1 else "+".join(table.sources)
+    # One manifest: its name (manifests/ravdess.csv -> ravdess), or its folder's for a generic
+    # name (corpus/manifest.csv -> corpus); several: their names joined.
+    only = Path(paths[0]).resolve()
+    single = only.parent.name if only.stem.lower() in ("manifest", "metadata", "index", "data") else only.stem
+    name = single if len(paths) == 1 else "+".join(table.sources)
     return CorpusData(df, feats, classes, config, name, frontend, table.dropped_text())
 
 
