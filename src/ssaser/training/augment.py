@@ -18,6 +18,7 @@ import torch
 
 from ssaser.errors import SsaserError
 from ssaser.registries import Registry
+from ssaser.training.augmentations import BUILTIN_AUGMENTATIONS
 
 
 class AugmentationError(SsaserError):
@@ -86,5 +87,5 @@ def apply_augmentations(augmentations: Sequence[Augmentation], features: torch.T
     return features
 
 
-# The package's own augmentations register themselves (after the registry above exists).
-from ssaser.training import augmentations as _builtin  # noqa: E402,F401
+for _name, _factory in BUILTIN_AUGMENTATIONS.items():
+    register_augmentation(_name, _factory)

@@ -1,4 +1,4 @@
-"""The augmentations registered with the package (``augment: [{name: specaugment, ...}]``).
+"""The augmentations shipped with the package (registered by ``ssaser.training.augment``) (``augment: [{name: specaugment, ...}]``).
 
 ``specaugment``
     SpecAugment's time and frequency masks (Park et al., Interspeech 2019) on the normalised
@@ -18,8 +18,6 @@ supports a setting (results/README.md lists what was measured).
 from __future__ import annotations
 
 import torch
-
-from ssaser.training.augment import register_augmentation
 
 
 def _bands(count: int, width: int, size: int, batch: int, generator: torch.Generator) -> torch.Tensor:
@@ -68,5 +66,5 @@ class GaussianNoise:
         return features + self.std * noise.to(features.dtype)
 
 
-register_augmentation("specaugment", SpecAugment, replace=True)
-register_augmentation("gaussian-noise", GaussianNoise, replace=True)
+#: name -> factory, registered by :mod:`ssaser.training.augment`.
+BUILTIN_AUGMENTATIONS = {"specaugment": SpecAugment, "gaussian-noise": GaussianNoise}

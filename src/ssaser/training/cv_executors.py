@@ -2,23 +2,25 @@
 machine (``--jobs``), or a Dask cluster (``--executor dask``). Each calls ``on_done(task, entry)``
 as a training finishes; none changes the results (tests compare them fold by fold).
 
-``exp`` is :class:`ssaser.training.cv._Experiment` (plan, corpus, folds, model spec).
+``exp`` is :class:`ssaser.training.cv._Experiment` (plan, corpus, folds, model spec) and ``run``
+a :class:`ssaser.training.cv.CvRun`; typed ``Any`` here so that this module does not import ``cv``,
+which imports it.
 """
 
 from __future__ import annotations
 
 from contextlib import closing
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any, Callable
 
 from ssaser.errors import SsaserError
 from ssaser.training.fold_task import FoldTask, run_parallel, run_task, task_sets
 
-if TYPE_CHECKING:  # cv imports this module: the types only, for the signatures
-    from ssaser.training.cv import CvRun, _Experiment
+#: ``on_done(task, entry)``, called as each training finishes.
+OnDone = Callable[[FoldTask, dict], None]
 
 
-def run_here(exp: "_Experiment", run: "CvRun", tasks: list[FoldTask], on_done) -> bool:
+def run_here(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDone) -> bool:
     """Train the tasks in this process; False on a non-zero DDP rank (rank 0 writes the results)."""
     sets, sets_key = None, None
     for task in tasks:
@@ -36,7 +38,7 @@ def run_here(exp: "_Experiment", run: "CvRun", tasks: list[FoldTask], on_done) -
     return True
 
 
-def run_in_workers(exp: "_Experiment", run: "CvRun", tasks: list[FoldTask], on_done) -> None:
+def run_in_workers(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDone) -> None:
     options = run.trainer
     if options.strategy not in ("auto", None) or str(options.devices) not in ("auto", "1"):
         raise SsaserError("--jobs runs folds side by side on one machine: not with --strategy/--devices")
@@ -50,7 +52,7 @@ def run_in_workers(exp: "_Experiment", run: "CvRun", tasks: list[FoldTask], on_d
             on_done(task, entry)
 
 
-def run_on_dask_cluster(exp: "_Experiment", run: "CvRun", tasks: list[FoldTask], on_done) -> None:
+def run_on_dask_cluster(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDone) -> None:
     import json
 
     from ssaser.data.combined import manifest_paths
