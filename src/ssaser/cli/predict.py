@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _bar(args: argparse.Namespace, total: int):
+def _bar(total: int):
     from tqdm import tqdm
 
     # None: a bar only on a terminal
@@ -162,7 +162,7 @@ def _corpus_rows(args: argparse.Namespace, recognizer) -> tuple[list[dict[str, A
     from ssaser.inference.corpus import classify_files
 
     rows, failed = [], 0
-    with _bar(args, len(args.audio)) as bar:
+    with _bar(len(args.audio)) as bar:
         for result in classify_files(recognizer, args.audio, threads=args.decode_threads, progress=bar.update):
             if result.error is not None:
                 failed += 1
@@ -178,7 +178,7 @@ def _with_timelines(args: argparse.Namespace, recognizer) -> tuple[list[dict[str
 
     rows, failed, written = [], 0, []
     targets = timeline_targets(args.audio, args.timeline)
-    with _bar(args, len(args.audio)) as bar:
+    with _bar(len(args.audio)) as bar:
         for path, target in zip(args.audio, targets):
             try:
                 prediction, timeline = recognizer.analyze(path, args.hop)

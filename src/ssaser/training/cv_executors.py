@@ -10,11 +10,10 @@ which imports it.
 from __future__ import annotations
 
 from contextlib import closing
-from dataclasses import replace
 from typing import Any, Callable
 
 from ssaser.errors import SsaserError
-from ssaser.training.fold_task import FoldTask, run_parallel, run_task, task_sets
+from ssaser.training.fold_task import FoldTask, run_parallel, run_task, task_options, task_sets
 
 #: ``on_done(task, entry)``, called as each training finishes.
 OnDone = Callable[[FoldTask, dict], None]
@@ -29,8 +28,7 @@ def run_here(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDone) -> bool
             sets, sets_key = task_sets(exp.corpus, task), key
         print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)
         # Under --no-progress, a line per epoch (every 5) names the system and fold, as workers do.
-        options = run.trainer if run.trainer.epoch_label else \
-            replace(run.trainer, epoch_label=f"[cv] {task.model} fold {task.k + 1}")
+        options = run.trainer if run.trainer.epoch_label else task_options(run.trainer, task)
         entry = run_task(exp.corpus, task, options, sets)
         if entry is None:
             return False

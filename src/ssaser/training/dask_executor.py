@@ -25,21 +25,12 @@ _CORPORA: dict = {}
 
 def _train_on_worker(task: FoldTask, corpus_args: tuple, options: TrainerOptions, threads: int) -> tuple[FoldTask, dict]:
     """Runs inside a Dask worker: load (once) the corpus from the shared cache, train, save."""
-    import logging
-    import warnings
     from dataclasses import replace
 
-    import torch
-
-    from ssaser.errors import warning_lines
     from ssaser.training.experiment import load_corpus
-    from ssaser.training.fold_task import run_task
+    from ssaser.training.fold_task import run_task, setup_worker, task_options
 
-    warnings.showwarning = warning_lines("ssaser cv")  # a worker's warnings look like the client's
-
-    torch.set_num_threads(threads)
-    for logger in ("lightning.pytorch", "lightning.fabric"):
-        logging.getLogger(logger).setLevel(logging.WARNING)
+    setup_worker(threads)
     if corpus_args not in _CORPORA:
         import json
 
@@ -47,8 +38,7 @@ def _train_on_worker(task: FoldTask, corpus_args: tuple, options: TrainerOptions
         _CORPORA.clear()  # one corpus at a time per worker: memory stays that of one
         _CORPORA[corpus_args] = load_corpus(list(manifests), json.loads(feature_options), cache, progress=False,
                                             frontend=frontend, emotions=emotions)
-    options = replace(options, progress=False, epoch_label=f"[cv] {task.model} fold {task.k + 1}")
-    entry = run_task(_CORPORA[corpus_args], task, options)
+    entry = run_task(_CORPORA[corpus_args], task, task_options(replace(options, progress=False), task))
     if entry is None:
         raise SsaserError("a Dask task ran as a non-zero DDP rank: use one device per task")
     return task, entry

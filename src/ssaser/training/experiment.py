@@ -113,14 +113,14 @@ def load_corpus(
             config = front.make_config(features)
         except SsaserError as exc:
             raise SsaserError(f"feature_options: {exc}") from None
-    table = read_manifests(manifest, emotions)
+    paths = manifest_paths(manifest)
+    table = read_manifests(paths, emotions)
     df = table.df
     classes = sorted(df["emotion"].astype(str).unique())
     if len(classes) < 2:
-        raise SsaserError(f"{' '.join(map(str, manifest_paths(manifest)))}: needs at least two emotions, found {classes}")
+        raise SsaserError(f"{' '.join(map(str, paths))}: needs at least two emotions, found {classes}")
     cache = FeatureCache(cache_root or default_cache_root(), config, frontend)
     feats = cache.get_many(df["file"].tolist(), progress=progress)
-    paths = manifest_paths(manifest)
     # One manifest: its name (manifests/ravdess.csv -> ravdess), or its folder's for a generic
     # name (corpus/manifest.csv -> corpus); several: their names joined.
     only = Path(paths[0]).resolve()

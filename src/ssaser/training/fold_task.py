@@ -152,8 +152,9 @@ def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=N
 _WORKER: dict = {}
 
 
-def _init_worker(manifest: list[str], feature_options: dict, cache: str | None, threads: int,
-                 options: TrainerOptions, frontend: str, emotions: str | None) -> None:
+def setup_worker(threads: int) -> None:
+    """In a worker process (``--jobs`` or a Dask worker): its torch threads, Lightning's per-fit
+    banners off, and the package's warnings as one ``ssaser cv: warning:`` line, as in the parent."""
     import logging
     import warnings
 
@@ -161,10 +162,20 @@ def _init_worker(manifest: list[str], feature_options: dict, cache: str | None, 
 
     from ssaser.errors import warning_lines
 
-    warnings.showwarning = warning_lines("ssaser cv")  # a worker's warnings look like the parent's
+    warnings.showwarning = warning_lines("ssaser cv")
     torch.set_num_threads(threads)
     for logger in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(logger).setLevel(logging.WARNING)
+
+
+def task_options(options: TrainerOptions, task: FoldTask) -> TrainerOptions:
+    """The trainer options of one task: its ``--no-progress`` lines name the system and fold."""
+    return replace(options, epoch_label=f"[cv] {task.model} fold {task.k + 1}")
+
+
+def _init_worker(manifest: list[str], feature_options: dict, cache: str | None, threads: int,
+                 options: TrainerOptions, frontend: str, emotions: str | None) -> None:
+    setup_worker(threads)
     # The parent computed every feature already: this only reads the cache.
     _WORKER["corpus"] = load_corpus(manifest, feature_options, cache, progress=False, frontend=frontend,
                                     emotions=emotions)
@@ -172,8 +183,7 @@ def _init_worker(manifest: list[str], feature_options: dict, cache: str | None, 
 
 
 def _run_in_worker(task: FoldTask) -> tuple[FoldTask, dict]:
-    options = replace(_WORKER["options"], epoch_label=f"[cv] {task.model} fold {task.k + 1}")
-    return task, run_task(_WORKER["corpus"], task, options)
+    return task, run_task(_WORKER["corpus"], task, task_options(_WORKER["options"], task))
 
 
 def run_parallel(tasks: Sequence[FoldTask], jobs: int, manifest: str | Path | Sequence[str | Path],
