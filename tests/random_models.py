@@ -39,8 +39,10 @@ def generated_voice(seconds: float, sample_rate: int = 16000, pitch: float = 140
 
 def build_random_model(system: str = "ssa-crnn-r", preset: str = "tiny",
                        emotions: Sequence[str] = DEFAULT_EMOTIONS, speakers: Sequence[str] = DEFAULT_SPEAKERS,
-                       seed: int = 0, feature_config: FeatureConfig | None = None):
+                       seed: int = 0, feature_config: FeatureConfig | None = None, **model_options):
     """A :class:`ssaser.models.SerModel` with random weights and a normaliser fitted on generated voices.
+
+    ``model_options`` override fields of the preset's ModelConfig.
 
     Returns
     -------
@@ -54,7 +56,7 @@ def build_random_model(system: str = "ssa-crnn-r", preset: str = "tiny",
     features = [compute_features(w, config) for w in waves]
     normalizer = SpeakerNormalizer().fit(features, list(speakers))
     torch.manual_seed(seed)
-    model_config = get_preset(preset, n_mels=config.n_mels, segment_frames=config.segment_frames)
+    model_config = get_preset(preset, n_mels=config.n_mels, segment_frames=config.segment_frames, **model_options)
     model = SerModel(system, model_config, config, emotions=emotions, speakers=speakers, normalizer=normalizer)
     return model.eval()
 

@@ -87,3 +87,22 @@ def test_single_branch_system_and_features_in_variant(tmp_path):
     np.testing.assert_allclose(backend.run(*inputs), TorchBackend(build_graph(model)).run(*inputs), atol=1e-4)
     with pytest.raises(ModelFileError, match="exported for labels"):
         OnnxBackend(result.path, labels=["x", "y"])
+
+
+def test_padding_masked_attention_exports_and_ignores_padding(tmp_path):
+    model = build_random_model("ssa-crnn-r", seed=6, attention_mask="padding")
+    result = export_onnx(model, tmp_path / "masked.onnx")
+    assert result.input_kind == "waveform" and result.max_abs_diff <= 1e-4
+    waves, offsets, valid, mean, std = real_windows(model)
+    valid = valid.copy()
+    valid[-1] = 40  # a short last window: the rest of its frames is padding
+    inputs = (waves, offsets, valid, mean, std)
+    onnx_logits = OnnxBackend(result.path).run(*inputs)
+    np.testing.assert_allclose(onnx_logits, TorchBackend(build_graph(model)).run(*inputs), atol=1e-4)
+    seen = []
+    model.system.ssa.register_forward_hook(lambda module, args, out: seen.append(out[1]))
+    TorchBackend(build_graph(model)).run(*inputs)
+    config = model.system.config
+    audio_frames = -(-40 // config.pool[0])  # pooled frames that cover any of the 40 audio frames
+    assert (seen[0][-1, audio_frames:] == 0).all() and (seen[0][-1, :audio_frames] > 0).all()
+    assert (seen[0][0] > 0).all()

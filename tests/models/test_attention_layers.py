@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from ssaser.models.attention import SelfAttentionPooling, SelfSpeakerAttention
+from ssaser.models.attention import SelfAttentionPooling, SelfSpeakerAttention, padding_frames_mask
 from ssaser.models.config import ModelConfig
 
 
@@ -80,3 +80,37 @@ def test_self_attention_pooling_matches_loop_reference() -> None:
         ref_c = [sum(ref_alpha[t] * h[b, t, i].item() for t in range(4)) for i in range(6)]
         torch.testing.assert_close(alpha[b], torch.tensor(ref_alpha, dtype=torch.float64))
         torch.testing.assert_close(context[b], torch.tensor(ref_c, dtype=torch.float64))
+
+
+def test_padding_mask_marks_pooled_frames_that_cover_any_audio() -> None:
+    features = torch.randn(3, 3, 8, 8)
+    features[0, :, 5:] = 0  # audio in frames 0-4: pooled frames 0, 1, 2 (frame 2 covers 4 and 5)
+    features[1] = 0  # all padding: never cut by ssaser, kept whole rather than an empty softmax
+    features[2, :, 2:4] = 0  # a silent gap inside the audio is padding too (e.g. a SpecAugment mask)
+    valid = padding_frames_mask(features, frames=4)
+    assert valid.tolist() == [[True, True, True, False], [True] * 4, [True, False, True, True]]
+
+
+def test_masked_ssa_equals_the_reference_on_the_valid_frames_only() -> None:
+    """Masked frames get no weight and the rest is eq. 3-7's softmax over the remaining scores."""
+    torch.manual_seed(3)
+    ssa = SelfSpeakerAttention(_config()).double()
+    h_em, h_sp = torch.randn(2, 4, 6, dtype=torch.float64), torch.randn(2, 4, 6, dtype=torch.float64)
+    valid = torch.tensor([[True, True, False, False], [True, True, True, True]])
+    out, alpha_em, alpha_sp = ssa(h_em, h_sp, valid)
+    assert (alpha_em[0, 2:] == 0).all() and (alpha_sp[0, 2:] == 0).all()
+    torch.testing.assert_close(out[1], ssa(h_em[1:], h_sp[1:])[0][0])  # all valid: unchanged
+    _, ref_alpha = _ssa_by_loops(ssa, h_em[0].tolist(), h_sp[0].tolist(), 4, True)
+    kept = torch.tensor(ref_alpha, dtype=torch.float64)[[0, 1, 4, 5]]
+    torch.testing.assert_close(torch.cat([alpha_em[0, :2], alpha_sp[0, :2]]), kept / kept.sum())
+
+
+def test_masked_pooling_equals_pooling_of_the_valid_frames() -> None:
+    torch.manual_seed(4)
+    pool = SelfAttentionPooling(6).double()
+    h = torch.randn(1, 4, 6, dtype=torch.float64)
+    context, alpha = pool(h, torch.tensor([[True, False, True, False]]))
+    ref_context, ref_alpha = pool(h[:, [0, 2]])
+    torch.testing.assert_close(context, ref_context)
+    torch.testing.assert_close(alpha[:, [0, 2]], ref_alpha)
+    assert (alpha[:, [1, 3]] == 0).all()

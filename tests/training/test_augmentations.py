@@ -30,9 +30,11 @@ def test_specaugment_masks_whole_bands_across_channels_and_repeats_per_step():
 
 def test_noise_and_bad_options():
     (noise,) = build_augmentations([{"name": "gaussian-noise", "std": 0.5}])
-    x = torch.zeros(4, 3, 10, 8)
+    x = torch.randn(4, 3, 10, 8)
+    x[:, :, 6:] = 0  # padding of short utterances: stays padding
     y = noise(x, torch.zeros(4, dtype=torch.long), step_generator(0, 0, 0))
-    assert 0.3 < float(y.std()) < 0.7
+    assert 0.3 < float((y - x)[:, :, :6].std()) < 0.7
+    assert (y[:, :, 6:] == 0).all()
     assert {"specaugment", "gaussian-noise"} <= set(augmentation_names())
     with pytest.raises(AugmentationError, match="specaugment: time_width must be an integer"):
         build_augmentations([{"name": "specaugment", "time_width": -3}])

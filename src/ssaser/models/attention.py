@@ -14,6 +14,33 @@ from torch import nn
 from ssaser.models.config import ModelConfig
 
 
+def padding_frames_mask(features: torch.Tensor, frames: int) -> torch.Tensor:
+    """Which of the ``frames`` frames after the time pool hold any audio.
+
+    Parameters
+    ----------
+    features : torch.Tensor
+        ``(batch, C, segment_frames, n_mels)`` normalised segments; padding frames are exactly 0
+        in every channel and band (:func:`ssaser.features.segment.segment_features`).
+    frames : int
+        ``T``, the frames after the pool (``segment_frames // pool[0]``).
+
+    Returns
+    -------
+    torch.Tensor
+        ``(batch, T)`` bool, True where a pooled frame covers at least one non-padding frame. A
+        segment that is padding only (never cut by ssaser) keeps all its frames.
+    """
+    audio = features.ne(0).any(dim=3).any(dim=1)  # (batch, segment_frames)
+    window = features.shape[2] // frames
+    valid = audio[:, : frames * window].reshape(audio.shape[0], frames, window).any(dim=-1)
+    return valid | ~valid.any(dim=-1, keepdim=True)
+
+
+def _masked(scores: torch.Tensor, valid: torch.Tensor | None) -> torch.Tensor:
+    return scores if valid is None else scores.masked_fill(~valid, float("-inf"))
+
+
 def _vector(size: int) -> nn.Parameter:
     # Small random start: all-zero score weights would give uniform attention and, for W_q,
     # a zero query (no gradient through the cross scores at the first step).
@@ -35,9 +62,13 @@ class SelfAttentionPooling(nn.Module):
         super().__init__()
         self.w_att = _vector(dim)
 
-    def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pool ``h (batch, T, d)`` -> context ``(batch, d)`` and weights ``alpha (batch, T)``."""
-        alpha = torch.softmax(h @ self.w_att, dim=-1)
+    def forward(self, h: torch.Tensor, valid: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pool ``h (batch, T, d)`` -> context ``(batch, d)`` and weights ``alpha (batch, T)``.
+
+        ``valid (batch, T)`` bool, optional: frames that may get weight (see
+        :func:`padding_frames_mask`); all of them when None.
+        """
+        alpha = torch.softmax(_masked(h @ self.w_att, valid), dim=-1)
         context = torch.einsum("bt,btd->bd", alpha, h)
         return context, alpha
 
@@ -80,7 +111,7 @@ class SelfSpeakerAttention(nn.Module):
         return 2 * dim if self.concat else dim
 
     def forward(
-        self, h_em: torch.Tensor, h_sp: torch.Tensor
+        self, h_em: torch.Tensor, h_sp: torch.Tensor, valid: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Attend.
 
@@ -88,6 +119,9 @@ class SelfSpeakerAttention(nn.Module):
         ----------
         h_em, h_sp : torch.Tensor
             ``(batch, T, d)`` BLSTM outputs of the emotion and speaker CRNNs.
+        valid : torch.Tensor, optional
+            ``(batch, T)`` bool: frames that may get weight, in both halves of the softmax
+            (:func:`padding_frames_mask`); all of them when None.
 
         Returns
         -------
@@ -100,7 +134,8 @@ class SelfSpeakerAttention(nn.Module):
         query = torch.einsum("btd,t->bd", h_em, self.w_q)
         score_em = h_em @ self.w_k_em
         score_sp = torch.einsum("btd,bd->bt", self.w_k_sp(h_sp), query) * self.scale
-        alpha = torch.softmax(torch.cat([score_em, score_sp], dim=-1), dim=-1)
+        mask = None if valid is None else torch.cat([valid, valid], dim=-1)
+        alpha = torch.softmax(_masked(torch.cat([score_em, score_sp], dim=-1), mask), dim=-1)
         alpha_em, alpha_sp = alpha[:, : self.frames], alpha[:, self.frames :]
         c_em = torch.einsum("bt,btd->bd", alpha_em, self.w_v_em(h_em))
         c_sp = torch.einsum("bt,btd->bd", alpha_sp, self.w_v_sp(h_sp))

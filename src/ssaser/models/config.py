@@ -37,6 +37,7 @@ SSA_CONTEXTS = ("concat", "sum")
 CONSTRAINED_EVAL_SCALES = ("row", "running")
 CONSTRAINED_GAINS = ("none", "learned")
 EMBEDDING_ACTIVATIONS = ("leaky_relu", "none")
+ATTENTION_MASKS = ("none", "padding")
 #: The string options of ModelConfig and the values each accepts.
 _CHOICES = {
     "attention_scaling": ATTENTION_SCALINGS,
@@ -44,6 +45,7 @@ _CHOICES = {
     "constrained_eval_scale": CONSTRAINED_EVAL_SCALES,
     "constrained_gain": CONSTRAINED_GAINS,
     "embedding_activation": EMBEDDING_ACTIVATIONS,
+    "attention_mask": ATTENTION_MASKS,
 }
 
 
@@ -111,6 +113,12 @@ class ModelConfig:
         eq. 8's logits grow past ``1/C`` in training.
     dropout : float
         Dropout after the linear layer and on the embeddings (training only).
+    attention_mask : {"none", "padding"}
+        ``"none"`` (default, the paper): every softmax (SA, and both halves of SSA's) spreads
+        over all ``T`` frames, the zero padding of a short utterance's segment included.
+        ``"padding"``: frames after the pool whose input frames are all padding (exactly 0 in
+        every channel and band: the normalised mean, which real speech never gives exactly)
+        get no weight. Not in the paper.
     """
 
     # Bounds: a model file is checked before any tensor is allocated from it (see cost()).
@@ -134,6 +142,7 @@ class ModelConfig:
     constrained_gain: str = "learned"
     embedding_activation: str = "leaky_relu"
     dropout: float = checked(0.1, kind=float, lo=0, hi=1, hi_open=True)
+    attention_mask: str = "none"
 
     def __post_init__(self) -> None:
         check_fields(self, ModelConfigError)

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ssaser.models.attention import SelfAttentionPooling, SelfSpeakerAttention
+from ssaser.models.attention import SelfAttentionPooling, SelfSpeakerAttention, padding_frames_mask
 from ssaser.models.classifier import make_classifier
 from ssaser.models.config import ModelConfig, ModelConfigError
 from ssaser.models.crnn import CRNNEncoder
@@ -46,6 +46,13 @@ class SystemOutput:
     emotion_embedding: torch.Tensor
     speaker_embedding: torch.Tensor | None = None
     attention: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+def attention_valid(features: torch.Tensor, config: ModelConfig) -> torch.Tensor | None:
+    """``(batch, T)`` frames the attention softmaxes may weight, or None for all (``attention_mask``)."""
+    if config.attention_mask == "padding":
+        return padding_frames_mask(features, config.frames_after_pool)
+    return None
 
 
 class _Embedding(nn.Sequential):
@@ -82,11 +89,14 @@ class ACRNNBranch(nn.Module):
             gain=config.constrained_gain,
         )
 
-    def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, features: torch.Tensor, valid: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """``features (batch, 3, F, M)`` -> logits ``(batch, C)``, embedding ``(batch, n_em)``,
-        BLSTM outputs ``h (batch, T, d)`` and SA weights ``(batch, T)``."""
+        BLSTM outputs ``h (batch, T, d)`` and SA weights ``(batch, T)``; ``valid (batch, T)``
+        bool, optional, masks the SA softmax."""
         h = self.encoder(features)
-        context, alpha = self.attention(h)
+        context, alpha = self.attention(h, valid)
         embedding = self.embedding(context)
         return self.classifier(self.dropout(embedding)), embedding, h, alpha
 
@@ -101,7 +111,7 @@ class ACRNN(nn.Module):
 
     def forward(self, features: torch.Tensor) -> SystemOutput:
         """``features (batch, 3, segment_frames, n_mels)`` -> :class:`SystemOutput`."""
-        logits, embedding, _, alpha = self.emotion(features)
+        logits, embedding, _, alpha = self.emotion(features, attention_valid(features, self.config))
         return SystemOutput(logits, None, embedding, None, {"alpha": alpha})
 
 
@@ -127,9 +137,10 @@ class SSACRNN(nn.Module):
 
     def forward(self, features: torch.Tensor) -> SystemOutput:
         """``features (batch, 3, segment_frames, n_mels)`` -> :class:`SystemOutput`."""
-        speaker_logits, speaker_embedding, h_sp, alpha_speaker = self.speaker(features)
+        valid = attention_valid(features, self.config)
+        speaker_logits, speaker_embedding, h_sp, alpha_speaker = self.speaker(features, valid)
         h_em = self.encoder(features)
-        context, alpha_em, alpha_sp = self.ssa(h_em, h_sp)
+        context, alpha_em, alpha_sp = self.ssa(h_em, h_sp, valid)
         embedding = self.embedding(context)
         logits = self.classifier(self.dropout(embedding))
         attention = {"alpha_em": alpha_em, "alpha_sp": alpha_sp, "alpha_speaker": alpha_speaker}

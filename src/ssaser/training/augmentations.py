@@ -9,7 +9,8 @@
     build this project pins, and audiomentations' spectrogram masks draw from the global RNG, which
     would break the (seed, epoch, batch) reproducibility that resuming relies on.
 ``gaussian-noise``
-    Gaussian noise of standard deviation ``std`` on the normalised features.
+    Gaussian noise of standard deviation ``std`` on the normalised features of the audio frames;
+    the zero padding of a short utterance stays 0, so that it stays padding (``attention_mask``).
 
 None is on by default: the packaged configuration has ``augment: []`` until a measured run
 supports a setting (results/README.md lists what was measured).
@@ -54,7 +55,7 @@ class SpecAugment:
 
 
 class GaussianNoise:
-    """Adds ``std`` times standard normal noise to the normalised features."""
+    """Adds ``std`` times standard normal noise to the normalised features (not to padding frames)."""
 
     def __init__(self, std: float = 0.1) -> None:
         if isinstance(std, bool) or not isinstance(std, (int, float)) or not 0 <= std <= 10:
@@ -63,7 +64,8 @@ class GaussianNoise:
 
     def __call__(self, features: torch.Tensor, labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         noise = torch.randn(features.shape, generator=generator, dtype=torch.float32)
-        return features + self.std * noise.to(features.dtype)
+        audio = features.ne(0).any(dim=3, keepdim=True).any(dim=1, keepdim=True)
+        return features + self.std * noise.to(features.dtype) * audio
 
 
 #: name -> factory, registered by :mod:`ssaser.training.augment`.
