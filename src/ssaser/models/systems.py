@@ -194,6 +194,7 @@ def system_loss(
     emotion_targets: torch.Tensor,
     speaker_targets: torch.Tensor | None = None,
     lambda_speaker: float = 1.0,
+    label_smoothing: float = 0.0,
 ) -> torch.Tensor:
     """``CE(emotion) + lambda * CE(speaker)``; the speaker term only where the system has one.
 
@@ -207,8 +208,10 @@ def system_loss(
         ``(batch,)`` training-speaker indices; required when ``output.speaker_logits`` is set.
     lambda_speaker : float
         Weight of the speaker term (``ModelConfig.lambda_speaker``).
+    label_smoothing : float
+        Label smoothing of the emotion term only.
     """
-    loss = F.cross_entropy(output.emotion_logits, emotion_targets)
+    loss = F.cross_entropy(output.emotion_logits, emotion_targets, label_smoothing=label_smoothing)
     if output.speaker_logits is not None:
         if speaker_targets is None:
             raise ValueError("this system has a speaker branch: speaker_targets are needed for its loss")

@@ -27,6 +27,8 @@ class ConfigError(SsaserError):
 
 #: How a speaker absent from training is normalised (TrainConfig.unseen_speaker_norm).
 UNSEEN_SPEAKER_NORMS: tuple[str, ...] = ("global", "self")
+#: Learning-rate schedules over the training steps (TrainConfig.lr_schedule).
+LR_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,13 @@ class TrainConfig:
         Batches per epoch (over all ranks); None: ``ceil(training segments / batch_size)``.
     lr, betas, weight_decay : float, list of float, float
         NAdam settings (paper: lr 1e-4, beta1 0.9).
+    lr_schedule : {"constant", "cosine"}
+        Learning rate over the steps of ``epochs``: constant (the paper) or a cosine decay from
+        ``lr`` to 0 (after the warm-up).
+    warmup_epochs : float
+        Linear warm-up from 0 to ``lr`` over this many epochs' steps; 0 = none.
+    label_smoothing : float
+        Label smoothing of the emotion cross-entropy (the speaker term is left sharp); 0 = none.
     patience : int
         Early stopping after this many epochs without a better validation UAR; 0 = off.
     seed : int
@@ -88,6 +97,9 @@ class TrainConfig:
     lr: float = checked(1e-4, kind=float, lo=0, hi=10, lo_open=True)
     betas: tuple[float, float] = checked((0.9, 0.999), kind=float, lo=0, hi=1, hi_open=True, items=2)
     weight_decay: float = checked(0.0, kind=float, lo=0, hi=10)
+    lr_schedule: str = "constant"
+    warmup_epochs: float = checked(0.0, kind=float, lo=0, hi=100_000)
+    label_smoothing: float = checked(0.0, kind=float, lo=0, hi=1, hi_open=True)
     patience: int = checked(0, kind=int, lo=0, hi=100_000)
     seed: int = checked(0, kind=int, lo=0, hi=2**32 - 1)
     bf16: bool = False
@@ -99,6 +111,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_fields(self, ConfigError)
         check_choice("unseen_speaker_norm", self.unseen_speaker_norm, UNSEEN_SPEAKER_NORMS, ConfigError)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES, ConfigError)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         if not isinstance(self.augment, list) or not all(isinstance(a, dict) and "name" in a for a in self.augment):
             raise ConfigError(f"augment must be a list of mappings with a 'name' each, got {self.augment!r}")
@@ -147,6 +160,7 @@ class TrainConfig:
 
 
 _NUMERIC = {"epochs": int, "batch_size": int, "batches_per_epoch": int, "lr": float, "weight_decay": float,
+            "warmup_epochs": float, "label_smoothing": float,
             "patience": int, "seed": int, "segment_hop": int, "val_fraction": float, "num_workers": int}
 
 

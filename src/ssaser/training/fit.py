@@ -18,7 +18,7 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from ssaser.errors import SsaserError, SsaserWarning
@@ -142,12 +142,14 @@ def fit_system(
     L.seed_everything(config.seed, workers=True, verbose=False)
     spec = spec or config.model_spec()
     module = module_from_spec(spec, n_emotions, n_speakers, lr=config.lr, betas=config.betas,
-                              weight_decay=config.weight_decay, seed=config.seed, augment=config.augment)
+                              weight_decay=config.weight_decay, seed=config.seed, augment=config.augment,
+                              lr_schedule=config.lr_schedule, warmup_epochs=config.warmup_epochs,
+                              label_smoothing=config.label_smoothing)
     data = SegmentDataModule(train, val, config.batch_size, config.seed, config.batches_per_epoch, config.num_workers)
     monitor = "val_uar" if val is not None else None
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best-{epoch}", monitor=monitor, mode="max",
                                  save_top_k=1, save_last=True)
-    callbacks: list = [checkpoint]
+    callbacks: list = [checkpoint, LearningRateMonitor(logging_interval="step")]  # lr-NAdam in the logs
     if config.patience and val is not None:
         callbacks.append(EarlyStopping(monitor="val_uar", mode="max", patience=config.patience))
     if options.epoch_label and not options.progress:

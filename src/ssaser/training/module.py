@@ -1,7 +1,7 @@
 """The LightningModule around a system of :mod:`ssaser.models`.
 
 Training: the joint loss of :func:`ssaser.models.system_loss` on emotion-balanced batches,
-NAdam. Validation: segment posteriors are averaged per utterance and ``val_uar`` (balanced
+NAdam, with an optional per-step warm-up and cosine decay of the learning rate. Validation: segment posteriors are averaged per utterance and ``val_uar`` (balanced
 accuracy), ``val_wa`` and ``val_f1`` are logged once per epoch; the best-UAR checkpoint is
 what a fold keeps.
 
@@ -12,6 +12,7 @@ the checkpoints, so a run resumed from ``last.ckpt`` continues exactly like an u
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import lightning as L
@@ -43,6 +44,8 @@ class SerLightningModule(L.LightningModule):
     augment : list of dict, optional
         The configuration's ``augment`` entries (:mod:`ssaser.training.augment`), applied to the
         training batches only.
+    lr_schedule, warmup_epochs, label_smoothing : str, float, float
+        As in :class:`ssaser.training.config.TrainConfig`.
     """
 
     def __init__(
@@ -56,6 +59,9 @@ class SerLightningModule(L.LightningModule):
         weight_decay: float = 0.0,
         seed: int = 0,
         augment: list | None = None,
+        lr_schedule: str = "constant",
+        warmup_epochs: float = 0.0,
+        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -73,9 +79,16 @@ class SerLightningModule(L.LightningModule):
         """``features (batch, 3, 300, 40)`` -> :class:`ssaser.models.SystemOutput`."""
         return self.system(features)
 
-    def configure_optimizers(self) -> torch.optim.Optimizer:
+    def configure_optimizers(self) -> dict[str, Any]:
         h = self.hparams
-        return torch.optim.NAdam(self.parameters(), lr=h.lr, betas=tuple(h.betas), weight_decay=h.weight_decay)
+        optimizer = torch.optim.NAdam(self.parameters(), lr=h.lr, betas=tuple(h.betas), weight_decay=h.weight_decay)
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        warmup = round(h.warmup_epochs * total / max(1, self.trainer.max_epochs))
+        factor = lr_factor(h.lr_schedule, warmup, total)
+        # Stepped per batch; its state (the step count) travels in the checkpoints, so a resumed
+        # run continues on the same curve.
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     def on_train_epoch_start(self) -> None:
         # Dropout masks depend on (seed, epoch, rank) only, not on what ran before.
@@ -89,7 +102,7 @@ class SerLightningModule(L.LightningModule):
             features = apply_augmentations(self.augmentations, features, emotion, generator)
         output = self.system(features)
         loss = system_loss(output, emotion, speaker if output.speaker_logits is not None else None,
-                           self.config.lambda_speaker)
+                           self.config.lambda_speaker, label_smoothing=self.hparams.label_smoothing)
         self._loss_sum += float(loss.detach())
         self._loss_count += 1
         self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=features.shape[0])
@@ -138,6 +151,21 @@ class SerLightningModule(L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.history = list(checkpoint.get("ssaser_history", []))
+
+
+def lr_factor(schedule: str, warmup_steps: int, total_steps: int):
+    """Multiplier of the base learning rate at step ``s`` (0-based): linear warm-up over
+    ``warmup_steps``, then 1 (``constant``) or a cosine from 1 to 0 at ``total_steps``."""
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        if schedule == "constant":
+            return 1.0
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
 
 
 def module_from_spec(spec: ModelSpec, n_emotions: int, n_speakers: int, **kwargs: Any) -> SerLightningModule:

@@ -1,0 +1,38 @@
+"""The learning-rate schedule: warm-up and cosine decay per step, as the training logs record it."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import pytest
+
+from ssaser.cli.main import main
+from ssaser.training.module import lr_factor
+
+
+def test_warmup_then_cosine_reaches_zero_at_the_last_step():
+    factor = lr_factor("cosine", warmup_steps=4, total_steps=20)
+    assert [factor(s) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert factor(4) == 1.0 and factor(12) == pytest.approx(0.5) and factor(20) == pytest.approx(0.0)
+    values = [factor(s) for s in range(4, 21)]
+    assert all(a > b for a, b in zip(values, values[1:]))  # strictly decreasing after the warm-up
+
+
+def test_constant_schedule_is_the_paper_s_flat_lr_after_any_warmup():
+    assert [lr_factor("constant", 0, 10)(s) for s in range(10)] == [1.0] * 10
+    assert [lr_factor("constant", 2, 10)(s) for s in range(4)] == [0.5, 1.0, 1.0, 1.0]
+
+
+def test_training_steps_follow_the_configured_schedule(tiny_manifest, feature_cache, tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--manifest", str(tiny_manifest), "--cache", str(feature_cache), "--out", str(out),
+            "--model", "acrnn", "--preset", "tiny", "--epochs", "3", "--no-progress", "--accelerator", "cpu",
+            "--set", "batch_size=9", "--set", "batches_per_epoch=4", "--set", "lr=1e-3",
+            "--set", "lr_schedule=cosine", "--set", "warmup_epochs=1"]
+    assert main(args) == 0
+    rows = list(csv.DictReader((out / "logs" / "csv" / "version_0" / "metrics.csv").open()))
+    lrs = [float(r["lr-NAdam"]) for r in rows if r.get("lr-NAdam")]
+    expected = [1e-3 * lr_factor("cosine", 4, 12)(s) for s in range(12)]
+    assert len(lrs) == 12
+    assert all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(lrs, expected)), lrs
