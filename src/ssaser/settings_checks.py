@@ -107,6 +107,18 @@ def check_choice(name: str, value: Any, choices: tuple, error: type[Exception]) 
         raise error(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
 
 
+#: Speed-perturbation factors accepted (beyond them a voice stops sounding like the same person).
+SPEED_RANGE = (0.5, 2.0)
+
+
+def check_speed(factor: Any) -> float:
+    """A speed factor as a float; ValueError outside :data:`SPEED_RANGE`."""
+    lo, hi = SPEED_RANGE
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not lo <= factor <= hi:
+        raise ValueError(f"a speed factor must be a number in [{lo}, {hi}], got {factor!r}")
+    return float(factor)
+
+
 def unknown_keys(cls: type, data: Mapping[str, Any]) -> list[str]:
     """Keys of ``data`` that are not fields of the dataclass ``cls``, sorted."""
     names = {f.name for f in dataclasses.fields(cls)}

@@ -99,3 +99,18 @@ def test_get_many_keeps_order_and_reports_bad_files(tmp_path: Path, wav: Path) -
     assert [g.shape[1] for g in got] == [28, 98, 28]
     with pytest.raises(AudioError, match="file not found"):
         cache.get(tmp_path / "missing.wav")
+
+
+def test_speed_perturbed_features_have_their_own_entries(tmp_path: Path, wav: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from ssaser.audio.perturb import change_speed
+
+    cache = FeatureCache(tmp_path / "cache")
+    plain = cache.get(wav)
+    (fast,) = cache.get_many([wav], speed=1.1)
+    np.testing.assert_array_equal(fast, compute_features(change_speed(load_audio(wav), 1.1, 16000)))
+    assert fast.shape[1] < plain.shape[1]
+    assert [p.name.split("-", 1)[-1] for p in _entries(tmp_path / "cache") if "-" in p.name] == ["speed1.1.npy"]
+    monkeypatch.setattr(FrontEndSpec, "compute", lambda *a, **k: (_ for _ in ()).throw(AssertionError("recomputed")))
+    np.testing.assert_array_equal(cache.get_many([wav], speed=1.1)[0], fast)
+    np.testing.assert_array_equal(cache.get(wav), plain)

@@ -66,3 +66,32 @@ def test_self_normalisation_of_unseen_speakers_uses_their_rows_of_that_part_only
     np.testing.assert_allclose(plain.val.segments[0, :, :200].numpy(), expected, atol=1e-4)
     # s2, a training speaker, keeps its training statistics under either option
     np.testing.assert_allclose(sets.val.segments[2].numpy(), plain.val.segments[2].numpy())
+
+
+def test_speed_perturbed_copies_join_training_only_with_unperturbed_statistics(tmp_path):
+    corpus = _corpus()
+    calls = []
+
+    def speed_features(factor, rows):  # stands for the cache: row features, shifted per factor
+        calls.append((factor, list(rows)))
+        return [corpus.features[i][:, : int(corpus.features[i].shape[1] / factor)] + factor for i in rows]
+
+    corpus.speed_features = speed_features
+    train, val, test = [0, 1, 2, 3, 4, 5, 10], [6, 7], [8, 11]
+    plain = build_fold_sets(corpus, train, val, test)
+    sets = build_fold_sets(corpus, train, val, test, speed_perturb=(0.9, 1.1))
+    assert calls == [(0.9, train), (1.1, train)]  # training rows only
+    n = len(plain.train)
+    assert len(sets.train) == 3 * 8 and sets.train.epoch_segments == n == 8  # row 10: two segments each
+    assert sets.train.n_utterances == 3 * len(train) and len(set(sets.train.utterance.tolist())) == 3 * len(train)
+    assert sets.train.emotion.tolist() == plain.train.emotion.tolist() * 3
+    assert sets.train.speaker.tolist() == plain.train.speaker.tolist() * 3
+    assert np.array_equal(sets.train.segments[:n], plain.train.segments)
+    # The copies are normalised with the statistics of the unperturbed training audio.
+    for speaker in ("s1", "s2"):
+        np.testing.assert_array_equal(sets.normalizer.stats_for(speaker)[0], plain.normalizer.stats_for(speaker)[0])
+    expected = sets.normalizer.transform(speed_features(1.1, [0])[0], "s2")[:, :300]
+    got = sets.train.segments[2 * n, :, : expected.shape[1]].numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    for part in ("val", "test"):
+        assert np.array_equal(getattr(sets, part).segments, getattr(plain, part).segments)

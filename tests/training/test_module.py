@@ -36,3 +36,18 @@ def test_training_steps_follow_the_configured_schedule(tiny_manifest, feature_ca
     expected = [1e-3 * lr_factor("cosine", 4, 12)(s) for s in range(12)]
     assert len(lrs) == 12
     assert all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(lrs, expected)), lrs
+
+
+def _steps(run) -> int:
+    rows = csv.DictReader((run / "logs" / "csv" / "version_0" / "metrics.csv").open())
+    return sum(1 for r in rows if r.get("lr-NAdam"))
+
+
+def test_speed_perturbation_enlarges_the_pool_not_the_epoch(tiny_manifest, feature_cache, tmp_path):
+    common = ["--manifest", str(tiny_manifest), "--cache", str(feature_cache), "--model", "acrnn",
+              "--preset", "tiny", "--epochs", "1", "--no-progress", "--accelerator", "cpu", "--set", "batch_size=9"]
+    assert main(["train", *common, "--out", str(tmp_path / "plain")]) == 0
+    assert main(["train", *common, "--out", str(tmp_path / "speed"), "--set", "speed_perturb=[0.9, 1.1]"]) == 0
+    assert _steps(tmp_path / "speed") == _steps(tmp_path / "plain") > 0
+    suffixes = {p.stem.split("-", 1)[1] for p in feature_cache.rglob("*-speed*.npy")}
+    assert suffixes == {"speed0.9", "speed1.1"}

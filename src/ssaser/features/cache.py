@@ -18,6 +18,8 @@ import numpy as np
 
 from ssaser.atomic_files import atomic_write
 from ssaser.audio import load_many
+from ssaser.audio.perturb import change_speed
+from ssaser.settings_checks import check_speed
 from ssaser.errors import AudioError
 from ssaser.features.config import FeatureConfig
 from ssaser.features.frontends import DEFAULT_FRONTEND, get_frontend
@@ -85,7 +87,8 @@ class FeatureCache:
         """Features of one file, ``(3, frames, n_mels)`` float32 (computed on a miss)."""
         return self.get_many([path])[0]
 
-    def get_many(self, paths: Sequence[str | Path], batch_size: int = 32, progress: bool = False) -> list[np.ndarray]:
+    def get_many(self, paths: Sequence[str | Path], batch_size: int = 32, progress: bool = False,
+                 speed: float = 1.0) -> list[np.ndarray]:
         """Features of many files; misses are computed in batches.
 
         Parameters
@@ -96,20 +99,26 @@ class FeatureCache:
             Files decoded and written per step (the front end batches within it).
         progress : bool
             Show a tqdm progress bar over the misses.
+        speed : float
+            Speed perturbation of the audio before the front end
+            (:func:`ssaser.audio.perturb.change_speed`); each factor has its own entries.
 
         Returns
         -------
         list of np.ndarray
             ``(3, frames_i, n_mels)`` float32 each, in input order.
         """
-        keys = [content_hash(p) for p in paths]
+        speed = check_speed(speed)
+        suffix = "" if speed == 1.0 else f"-speed{speed:g}"
+        keys = [content_hash(p) + suffix for p in paths]
         results: list[np.ndarray | None] = [self._read(self.entry_path(k)) for k in keys]
         missing = [i for i, r in enumerate(results) if r is None]
-        bar = _progress_bar(len(missing)) if progress and missing else None
+        bar = _progress_bar(len(missing), suffix) if progress and missing else None
         for start in range(0, len(missing), batch_size):
             chunk = missing[start: start + batch_size]
             chunk_paths = [paths[i] for i in chunk]
             waves = load_many(chunk_paths, self.config.sample_rate)
+            waves = [change_speed(w, speed, self.config.sample_rate) for w in waves]
             feats = self.frontend.compute(waves, self.config, sources=[str(p) for p in chunk_paths])
             for i, f in zip(chunk, feats):
                 self._write(self.entry_path(keys[i]), f)
@@ -121,7 +130,7 @@ class FeatureCache:
         return results  # type: ignore[return-value]
 
 
-def _progress_bar(total: int):
+def _progress_bar(total: int, suffix: str = ""):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="features", unit="file")
+    return tqdm(total=total, desc=f"features{suffix.replace('-', ' ')}", unit="file")

@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from ssaser.errors import SsaserError
-from ssaser.settings_checks import check_choice, check_fields, checked, from_mapping
+from ssaser.settings_checks import check_choice, check_fields, check_speed, checked, from_mapping
 
 
 class ConfigError(SsaserError):
@@ -50,6 +50,9 @@ class TrainConfig:
     augment : list of dict
         Training augmentations in order, each ``{"name": ..., **options}``
         (:mod:`ssaser.training.augment`); empty: none.
+    speed_perturb : list of float
+        Extra speed factors of the training audio (e.g. ``[0.9, 1.1]``; features cached per
+        factor, :func:`ssaser.training.experiment.build_fold_sets`); empty: none.
     epochs : int
         Maximum epochs.
     batch_size : int
@@ -91,6 +94,7 @@ class TrainConfig:
     model_options: dict = field(default_factory=dict)
     feature_options: dict = field(default_factory=dict)
     augment: list = field(default_factory=list)
+    speed_perturb: list = field(default_factory=list)
     epochs: int = checked(30, kind=int, lo=1, hi=100_000)
     batch_size: int = checked(40, kind=int, lo=1, hi=100_000)
     batches_per_epoch: int | None = checked(None, kind=int, lo=1, hi=10_000_000, optional=True)
@@ -113,6 +117,16 @@ class TrainConfig:
         check_choice("unseen_speaker_norm", self.unseen_speaker_norm, UNSEEN_SPEAKER_NORMS, ConfigError)
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES, ConfigError)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        if not isinstance(self.speed_perturb, list):
+            raise ConfigError(f"speed_perturb must be a list of speed factors, got {self.speed_perturb!r}")
+        try:
+            factors = [check_speed(f) for f in self.speed_perturb]
+        except ValueError as exc:
+            raise ConfigError(f"speed_perturb: {exc}") from None
+        if 1.0 in factors or len(set(factors)) != len(factors):
+            raise ConfigError(f"speed_perturb lists extra factors, each once and not 1 (the audio itself "
+                              f"is always used): got {self.speed_perturb!r}")
+        object.__setattr__(self, "speed_perturb", factors)
         if not isinstance(self.augment, list) or not all(isinstance(a, dict) and "name" in a for a in self.augment):
             raise ConfigError(f"augment must be a list of mappings with a 'name' each, got {self.augment!r}")
         for name in ("model", "preset", "frontend"):

@@ -35,6 +35,9 @@ class SegmentSet(Dataset):
         ``(segments,)`` int64 row of the segment's utterance in this set, ``[0, n_utterances)``.
     utterance_emotion : np.ndarray
         ``(n_utterances,)`` emotion index of each utterance.
+    epoch_segments : int, optional
+        Segments a training epoch counts (its batches: ``ceil(epoch_segments / batch_size)``);
+        None: all of them. Set for augmented copies, which enlarge the pool, not the epoch.
     """
 
     segments: torch.Tensor
@@ -42,6 +45,7 @@ class SegmentSet(Dataset):
     speaker: torch.Tensor
     utterance: torch.Tensor
     utterance_emotion: np.ndarray
+    epoch_segments: int | None = None
 
     @property
     def n_utterances(self) -> int:
@@ -99,6 +103,20 @@ def build_segment_set(
         speaker=torch.from_numpy(np.concatenate(spk).astype(np.int64)),
         utterance=torch.from_numpy(np.concatenate(utt).astype(np.int64)),
         utterance_emotion=np.asarray(emotions, dtype=np.int64),
+    )
+
+
+def concat_segment_sets(sets: Sequence[SegmentSet], epoch_segments: int | None = None) -> SegmentSet:
+    """One training set from several (e.g. speed-perturbed copies); utterance rows are renumbered
+    so that they stay distinct."""
+    offsets = np.cumsum([0] + [s.n_utterances for s in sets[:-1]])
+    return SegmentSet(
+        segments=torch.cat([s.segments for s in sets]),
+        emotion=torch.cat([s.emotion for s in sets]),
+        speaker=torch.cat([s.speaker for s in sets]),
+        utterance=torch.cat([s.utterance + int(o) for s, o in zip(sets, offsets)]),
+        utterance_emotion=np.concatenate([s.utterance_emotion for s in sets]),
+        epoch_segments=epoch_segments,
     )
 
 

@@ -25,7 +25,7 @@ from ssaser.features.frontends import DEFAULT_FRONTEND, get_frontend
 from ssaser.models.registry import get_system
 from ssaser.models.spec import ModelSpec
 from ssaser.training.config import TrainConfig
-from ssaser.training.data import SegmentSet, build_segment_set
+from ssaser.training.data import SegmentSet, build_segment_set, concat_segment_sets
 from ssaser.training.fit import FitOutcome, TrainerOptions, fit_system, score_set
 
 
@@ -54,6 +54,8 @@ class CorpusData:
         The front end that computed ``features``.
     dropped : str
         The rows an emotion selection left out, per corpus and label (``""``: none).
+    cache_root : Path, optional
+        The feature cache the features came from (speed-perturbed copies are read from it too).
     """
 
     df: pd.DataFrame
@@ -63,12 +65,27 @@ class CorpusData:
     name: str = "corpus"
     frontend: str = DEFAULT_FRONTEND
     dropped: str = ""
+    cache_root: Path | None = None
+    _speed: dict[float, dict[int, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def labels(self) -> np.ndarray:
         """``(rows,)`` emotion class index of every row."""
         lookup = {e: i for i, e in enumerate(self.emotions)}
         return self.df["emotion"].map(lookup).to_numpy(dtype=np.int64)
+
+    def speed_features(self, factor: float, rows: Sequence[int]) -> list[np.ndarray]:
+        """``(3, frames, n_mels)`` features of ``rows``' audio played ``factor`` times faster
+        (:func:`ssaser.audio.perturb.change_speed`), from the feature cache, kept in memory for
+        the next fold."""
+        known = self._speed.setdefault(float(factor), {})
+        missing = [i for i in rows if i not in known]
+        if missing:
+            cache = FeatureCache(self.cache_root or default_cache_root(), self.feature_config, self.frontend)
+            files = self.df["file"].to_numpy()
+            for i, feats in zip(missing, cache.get_many([files[i] for i in missing], speed=factor)):
+                known[i] = feats
+        return [known[i] for i in rows]
 
 
 def load_corpus(
@@ -126,7 +143,8 @@ def load_corpus(
     only = Path(paths[0]).resolve()
     single = only.parent.name if only.stem.lower() in ("manifest", "metadata", "index", "data") else only.stem
     name = single if len(paths) == 1 else "+".join(table.sources)
-    return CorpusData(df, feats, classes, config, name, frontend, table.dropped_text())
+    return CorpusData(df, feats, classes, config, name, frontend, table.dropped_text(),
+                      Path(cache_root) if cache_root else None)
 
 
 
@@ -160,6 +178,7 @@ def build_fold_sets(
     test_rows: Sequence[int] | None = None,
     segment_hop: int | None = None,
     unseen_speaker_norm: str = "global",
+    speed_perturb: Sequence[float] = (),
 ) -> FoldSets:
     """Normalise with training-only statistics and segment a fold's three parts.
 
@@ -174,6 +193,11 @@ def build_fold_sets(
         A validation or test speaker absent from training: the training part's pooled statistics,
         or (``self``) statistics fitted on that speaker's rows of that part only (transductive).
         The returned ``normalizer`` (the model's) holds training speakers only, either way.
+    speed_perturb : sequence of float
+        Extra speed factors (e.g. ``(0.9, 1.1)``): the training part also gets those copies of
+        its utterances, same labels and speakers, normalised with the statistics of the
+        unperturbed audio; an epoch still counts the unperturbed part's segments, so it draws
+        from the enlarged pool at the same cost. Validation and test stay unperturbed.
     """
     speakers_col = corpus.df["speaker"].astype(str).to_numpy()
     labels = corpus.labels
@@ -199,7 +223,14 @@ def build_fold_sets(
                                  part_normalizer, index, frames, segment_hop)
 
     rows = {"train": train_rows, "val": list(val_rows or []), "test": list(test_rows or [])}
-    return FoldSets(build(train_rows, scored=False), build(val_rows), build(test_rows), normalizer, speakers, rows)
+    train = build(train_rows, scored=False)
+    if speed_perturb:
+        copies = [train]
+        for factor in speed_perturb:
+            copies.append(build_segment_set(corpus.speed_features(factor, train_rows), speakers_col[train_rows],
+                                            labels[train_rows], normalizer, index, frames, segment_hop))
+        train = concat_segment_sets(copies, epoch_segments=len(train))
+    return FoldSets(train, build(val_rows), build(test_rows), normalizer, speakers, rows)
 
 
 @dataclass
