@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cv",
     "table1",
     "demo",
+    "compare",
     "models",
     "enroll",
     "predict",
