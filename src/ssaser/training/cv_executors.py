@@ -13,7 +13,7 @@ from contextlib import closing
 from typing import Any, Callable
 
 from ssaser.errors import SsaserError
-from ssaser.training.fold_task import FoldTask, run_parallel, run_task, task_options, task_sets
+from ssaser.training.fold_task import FoldTask, longest_first, run_parallel, run_task, task_options, task_sets
 
 #: ``on_done(task, entry)``, called as each training finishes.
 OnDone = Callable[[FoldTask, dict], None]
@@ -44,7 +44,7 @@ def run_in_workers(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDone) -
     for k in sorted({task.k for task in tasks}):
         print(f"[cv] fold {k + 1}: {exp.folds[k].describe()}", flush=True)
     # closing(): an exception here (Ctrl-C, SIGTERM) stops the workers now, not when collected.
-    with closing(run_parallel(tasks, run.jobs, exp.plan.manifest, exp.spec.feature_config.to_dict(), run.cache,
+    with closing(run_parallel(longest_first(tasks), run.jobs, exp.plan.manifest, exp.spec.feature_config.to_dict(), run.cache,
                               options, exp.spec.frontend, exp.plan.emotions)) as trainings:
         for task, entry in trainings:
             on_done(task, entry)
@@ -62,7 +62,7 @@ def run_on_dask_cluster(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDo
                    None if run.cache is None else str(run.cache), exp.spec.frontend, exp.plan.emotions)
     for k in sorted({task.k for task in tasks}):
         print(f"[cv] fold {k + 1}: {exp.folds[k].describe()}", flush=True)
-    with closing(run_on_dask(tasks, corpus_args, run.trainer, address=run.address, jobs=run.jobs,
+    with closing(run_on_dask(longest_first(tasks), corpus_args, run.trainer, address=run.address, jobs=run.jobs,
                              threads=max(1, int(resources.get("CPU", 1))), resources=resources)) as trainings:
         for task, entry in trainings:
             on_done(task, entry)

@@ -106,8 +106,9 @@ def run_on_dask(tasks: Sequence[FoldTask], corpus_args: tuple, options: TrainerO
     try:
         futures = [client.submit(_train_on_worker, task, corpus_args, options, threads, pure=False,
                                  key=f"ssaser-{task.model}-fold{task.k}-{id(task)}",
-                                 resources=dict(resources) if resources else None)
-                   for task in tasks]
+                                 resources=dict(resources) if resources else None,
+                                 priority=len(tasks) - i)  # in the given order (longest first)
+                   for i, task in enumerate(tasks)]
         for future in as_completed(futures):
             yield future.result()  # the remote exception, re-raised here as itself
     finally:
