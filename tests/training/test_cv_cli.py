@@ -90,9 +90,11 @@ def test_cv_on_given_folds_from_a_file(tiny_manifest, feature_cache, tmp_path, c
         assert not tested & set(fold["train_speakers"])  # never trained on, nor normalised with
         assert {r["speaker"] for r in fold["per_speaker"]} == tested  # collapse visible per test speaker
         assert all(0 < r["max_class_share"] <= 1 for r in fold["per_speaker"])
+        assert 0 < fold["attention"]["entropy/alpha"] <= 1 and 0 <= fold["attention"]["padding_weight"] < 1
         assert (out / "acrnn" / f"fold_{k}" / "model" / "config.json").is_file()
     assert f"defined by `{folds}`" in (out / "report.md").read_text()
     assert "## Per speaker (reported part)" in (out / "report.md").read_text()
+    assert "## Attention (reported segments, mean over folds)" in (out / "report.md").read_text()
     assert _cv(tiny_manifest, feature_cache, tmp_path / "x", "--folds-from", str(folds), "--protocol", "loso") == 1
     assert "goes with --protocol given" in capsys.readouterr().err
 

@@ -6,6 +6,7 @@ It is written from ``results.json`` alone, so a report can be rebuilt from saved
 from __future__ import annotations
 
 from pathlib import Path
+from statistics import fmean
 from typing import Mapping
 
 from ssaser.atomic_files import atomic_write_text
@@ -107,6 +108,28 @@ def speaker_lines(models: Mapping[str, Mapping]) -> list[str]:
     return lines + [""]
 
 
+def attention_lines(models: Mapping[str, Mapping]) -> list[str]:
+    """Mean over folds of each system's attention summary (:mod:`ssaser.evaluation.attention_stats`).
+
+    Empty when the folds carry no ``attention`` entry (older runs).
+    """
+    rows = []
+    for name, entry in models.items():
+        stats = [f["attention"] for f in entry["folds"] if f.get("attention")]
+        if not stats:
+            continue
+        mean = {k: fmean(s[k] for s in stats if k in s) for k in stats[0]}
+        entropy = ", ".join(f"{k.split('/', 1)[1]} {v:.3f}" for k, v in mean.items() if k.startswith("entropy/"))
+        share = f"{mean['speaker_share']:.3f}" if "speaker_share" in mean else ""
+        rows.append(f"| {display_name(name)} | {entropy} | {share} | {mean.get('padding_weight', 0.0):.3f} |")
+    if not rows:
+        return []
+    return ["## Attention (reported segments, mean over folds)", "",
+            "Normalised entropy over the audio frames (1.000 = uniform, a mean pooling; lower = more selective), "
+            "the weight SSA puts on its speaker half, and the weight put on zero padding.", "",
+            "| system | normalised entropy | speaker half | on padding |", "|---|---|---|---|", *rows, ""]
+
+
 def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
     """A table of UAR differences between each two systems on the folds both ran.
 
@@ -180,7 +203,7 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
     lines.append("|---|" + "---|" * len(next(iter(models.values()))["folds"]))
     for name, entry in models.items():
         lines.append(f"| {display_name(name)} | " + " | ".join(f"{100 * f['uar']:.1f}" for f in entry["folds"]) + " |")
-    lines += ["", *paired, *speaker_lines(models), "## Figures", ""]
+    lines += ["", *paired, *speaker_lines(models), *attention_lines(models), "## Figures", ""]
     figures = []
     for name in models:
         figures.append((f"confusion_{name}.png", f"Confusion matrix (percent of each true class, summed over folds), "

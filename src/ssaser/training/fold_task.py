@@ -108,8 +108,12 @@ def save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float,
 
         per_speaker = {"per_speaker": speaker_breakdown(data.utterance_emotion, outputs["utterance_probs"].argmax(1),
                                                         speakers, labels)}
+    from ssaser.evaluation.attention_stats import attention_summary
+
+    weights = {k.split("/", 1)[1]: v for k, v in outputs.items() if k.startswith("attention/")}
     entry = {
         "fold": fold.fold, **m, **per_speaker,
+        "attention": attention_summary(weights, data.segments),
         "best_epoch": trained.fit.best_epoch, "epochs": trained.fit.epochs,
         "val": trained.metrics.get("val"), "test": trained.metrics.get("test"),
         "history": trained.fit.history,
