@@ -13,7 +13,8 @@ from ssaser.evaluation.run_comparison import compare_runs, setting_changes
 
 
 def _run(test_uars, val_uars, lr=1e-4, mask="none"):
-    folds = [{"fold": k, "uar": t, "wa": t, "macro_f1": t, "val": {"uar": v, "wa": v, "macro_f1": v}}
+    folds = [{"fold": k, "uar": t, "wa": t, "macro_f1": t, "val": {"uar": v, "wa": v, "macro_f1": v},
+              "seconds": 100.0, "history": [{"val_uar": x} for x in (0.2, 0.5, 0.4, 0.6, v)]}
              for k, (t, v) in enumerate(zip(test_uars, val_uars))]
     return {
         "protocol": "loso", "folds": 10, "split_seed": 0, "test_fraction": 0.2, "reported_split": "test",
@@ -35,6 +36,9 @@ def test_differences_are_paired_on_the_shared_folds_with_the_changed_settings():
     assert row["selection"]["mean"] == pytest.approx((0.02 - 0.01 + 0.03) / 3)
     assert row["changes"] == ["lr: 0.0001 -> 0.0003", "model.attention_mask: none -> padding"]
     assert row["baseline"] == pytest.approx(0.6)
+    assert row["seconds"] == (300.0, 300.0)
+    # Last third (3 epochs) of 0.2 0.5 0.4 0.6 v: |0.6 - 0.4| and |v - 0.6|, per fold.
+    assert row["swing"][1] == pytest.approx(sum((0.2 + abs(v - 0.6)) / 2 for v in (0.82, 0.69, 0.93)) / 3)
 
 
 @pytest.mark.parametrize("change", ["protocol", "split_seed", "fold", "corpus"])
@@ -61,7 +65,7 @@ def test_cli_prints_the_table_and_reports_bad_folders_in_one_line(tmp_path, caps
         (tmp_path / name / "results.json").write_text(json.dumps(_run(uars, [0.8, 0.8])))
     assert main(["compare", str(tmp_path / "base"), str(tmp_path / "cand")]) == 0
     out = capsys.readouterr().out
-    assert "| ssa-crnn-r | 1 2 | 55.00 | 60.00 | +5.00 [" in out and "(1/0/1)" in out
+    assert "| ssa-crnn-r | 1 2 | 55.00 | 60.00 | +5.00 [" in out and "(1/0/1)" in out and "| 200 / 200 |" in out
     assert main(["compare", str(tmp_path / "base"), str(tmp_path / "missing")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file" in err

@@ -91,10 +91,13 @@ def test_cv_on_given_folds_from_a_file(tiny_manifest, feature_cache, tmp_path, c
         assert {r["speaker"] for r in fold["per_speaker"]} == tested  # collapse visible per test speaker
         assert all(0 < r["max_class_share"] <= 1 for r in fold["per_speaker"])
         assert 0 < fold["attention"]["entropy/alpha"] <= 1 and 0 <= fold["attention"]["padding_weight"] < 1
+        norms = fold["unseen_speaker_norms"]  # the same model scored both ways; global is the reported one
+        assert norms["global"]["uar"] == fold["uar"] and 0 <= norms["self"]["uar"] <= 1
         assert (out / "acrnn" / f"fold_{k}" / "model" / "config.json").is_file()
     assert f"defined by `{folds}`" in (out / "report.md").read_text()
     assert "## Per speaker (reported part)" in (out / "report.md").read_text()
     assert "## Attention (reported segments, mean over folds)" in (out / "report.md").read_text()
+    assert "## Unseen speakers normalised two ways" in (out / "report.md").read_text()
     assert _cv(tiny_manifest, feature_cache, tmp_path / "x", "--folds-from", str(folds), "--protocol", "loso") == 1
     assert "goes with --protocol given" in capsys.readouterr().err
 

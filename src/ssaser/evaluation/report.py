@@ -10,7 +10,7 @@ from statistics import fmean
 from typing import Mapping
 
 from ssaser.atomic_files import atomic_write_text
-from ssaser.evaluation.metrics import paired_comparisons
+from ssaser.evaluation.metrics import paired_comparisons, paired_difference
 from ssaser.models.registry import display_name, get_system, system_names
 
 
@@ -108,6 +108,32 @@ def speaker_lines(models: Mapping[str, Mapping]) -> list[str]:
     return lines + [""]
 
 
+def normalisation_lines(models: Mapping[str, Mapping]) -> list[str]:
+    """Test UAR with unseen speakers normalised ``global`` and ``self``, by the same trained models.
+
+    Empty when no fold carries ``unseen_speaker_norms`` (no unseen test speakers, or older runs).
+    """
+    rows = []
+    for name, entry in models.items():
+        folds = [f["unseen_speaker_norms"] for f in entry["folds"] if f.get("unseen_speaker_norms")]
+        if not folds:
+            continue
+        g, s_ = [f["global"]["uar"] for f in folds], [f["self"]["uar"] for f in folds]
+        d = paired_difference(g, s_) if len(folds) > 1 else None
+        ci = "" if d is None or d["ci95"] is None else (
+            f" [{_signed(100 * (d['mean'] - d['ci95']))}, {_signed(100 * (d['mean'] + d['ci95']))}]")
+        diff = f"{_signed(100 * (fmean(s_) - fmean(g)))}{ci}"
+        rows.append(f"| {display_name(name)} | {100 * fmean(g):.2f} | {100 * fmean(s_):.2f} | {diff} | {len(folds)} |")
+    if not rows:
+        return []
+    return ["## Unseen speakers normalised two ways (test part, the same trained models)", "",
+            "`global`: the training part's statistics (no audio of the test speaker is used); `self`: statistics "
+            "fitted on each test speaker's own unlabelled test utterances (transductive: it uses the test "
+            "speaker's audio, as `ssaser enroll` does at inference). The selected epoch and weights are the same.", "",
+            "| system | global UAR % | self UAR % | self − global (points, paired 95% CI) | folds |",
+            "|---|---|---|---|---|", *rows, ""]
+
+
 def attention_lines(models: Mapping[str, Mapping]) -> list[str]:
     """Mean over folds of each system's attention summary (:mod:`ssaser.evaluation.attention_stats`).
 
@@ -203,7 +229,7 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
     lines.append("|---|" + "---|" * len(next(iter(models.values()))["folds"]))
     for name, entry in models.items():
         lines.append(f"| {display_name(name)} | " + " | ".join(f"{100 * f['uar']:.1f}" for f in entry["folds"]) + " |")
-    lines += ["", *paired, *speaker_lines(models), *attention_lines(models), "## Figures", ""]
+    lines += ["", *paired, *speaker_lines(models), *normalisation_lines(models), *attention_lines(models), "## Figures", ""]
     figures = []
     for name in models:
         figures.append((f"confusion_{name}.png", f"Confusion matrix (percent of each true class, summed over folds), "

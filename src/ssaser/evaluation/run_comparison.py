@@ -50,6 +50,18 @@ def setting_changes(base: Mapping[str, Any], cand: Mapping[str, Any]) -> list[st
     return [f"{k}: {a.get(k, '-')} -> {b.get(k, '-')}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
 
+def validation_swing(folds: list[Mapping]) -> float | None:
+    """Mean over folds of ``|val UAR(e) - val UAR(e-1)|`` over the last third of the epochs (at least
+    3): how much the selection figure still moves when training ends (0 = settled)."""
+    swings = []
+    for fold in folds:
+        values = [h["val_uar"] for h in fold.get("history", []) if h.get("val_uar") is not None]
+        tail = values[-max(3, len(values) // 3):]
+        if len(tail) >= 2:
+            swings.append(sum(abs(b - a) for a, b in zip(tail, tail[1:])) / (len(tail) - 1))
+    return sum(swings) / len(swings) if swings else None
+
+
 def _check_same_folds(base: Mapping, cand: Mapping) -> None:
     for key in _FOLD_KEYS:
         if base.get(key) != cand.get(key):
@@ -62,7 +74,8 @@ def _check_same_folds(base: Mapping, cand: Mapping) -> None:
             raise SsaserError(f"the runs do not share their folds: fold {k} is '{da}' in one and '{db}' in the other")
 
 
-def compare_runs(base: Mapping, cand: Mapping, metric: str = "uar") -> list[dict]:
+def compare_runs(base: Mapping, cand: Mapping, metric: str = "uar",
+                 defaults: Mapping[str, Mapping] | None = None) -> list[dict]:
     """Paired differences ``candidate - baseline`` per system both runs trained.
 
     Parameters
@@ -71,13 +84,18 @@ def compare_runs(base: Mapping, cand: Mapping, metric: str = "uar") -> list[dict
         Two ``results.json`` mappings on the same folds.
     metric : str
         ``uar``, ``wa`` or ``macro_f1``.
+    defaults : mapping, optional
+        ``{"config": {...}, "model": {...}}``: values of settings that a run's files lack (a key
+        added after the run), so that such a key reads as its default rather than as a change.
 
     Returns
     -------
     list of dict
         Per system: ``system``, ``folds`` (0-based, shared), ``baseline`` and ``candidate`` means of
         the reported part, ``reported`` (:func:`paired_difference` of it), ``selection`` (the same
-        on the validation figure; None without one) and ``changes`` (:func:`setting_changes`).
+        on the validation figure; None without one), ``swing`` (:func:`validation_swing` of each
+        run), ``seconds`` (training time of the shared folds, each run) and ``changes``
+        (:func:`setting_changes`).
 
     Raises
     ------
@@ -99,12 +117,19 @@ def compare_runs(base: Mapping, cand: Mapping, metric: str = "uar") -> list[dict
         selection = None
         if len(val(shared)) == len(shared) == len(val(base_folds)):
             selection = paired_difference(val(base_folds), val(shared))
-        changes = setting_changes({**base["configs"].get(system, {}), "model": base["model_configs"].get(system, {})},
-                                  {**cand["configs"].get(system, {}), "model": cand["model_configs"].get(system, {})})
+        defaults = defaults or {}
+
+        def settings(run: Mapping) -> dict:
+            config = {**defaults.get("config", {}), **run["configs"].get(system, {})}
+            return {**config, "model": {**defaults.get("model", {}), **run["model_configs"].get(system, {})}}
+
+        changes = setting_changes(settings(base), settings(cand))
         rows.append({
             "system": system, "folds": [f["fold"] for f in shared],
             "baseline": sum(values(base_folds)) / len(shared), "candidate": sum(values(shared)) / len(shared),
             "reported": paired_difference(values(base_folds), values(shared)), "selection": selection,
+            "swing": (validation_swing(base_folds), validation_swing(shared)),
+            "seconds": (sum(f.get("seconds", 0.0) for f in base_folds), sum(f.get("seconds", 0.0) for f in shared)),
             "changes": changes,
         })
     if not rows:
@@ -121,11 +146,16 @@ def comparison_lines(rows: list[dict], reported_split: str, metric: str = "uar")
         ci = "" if d["ci95"] is None else f" [{100 * (d['mean'] - d['ci95']):+.2f}, {100 * (d['mean'] + d['ci95']):+.2f}]"
         return f"{100 * d['mean']:+.2f}{ci} ({d['better']}/{d['worse']}/{d['tied']})"
 
+    def swing(value: float | None) -> str:
+        return "?" if value is None else f"{100 * value:.1f}"
+
     lines = [f"| system | folds | baseline {metric} % | candidate {metric} % | {reported_split}: difference [95% CI] "
-             "(better/worse/tied) | validation (selection): difference | settings changed |",
-             "|---|---|---|---|---|---|---|"]
+             "(better/worse/tied) | validation (selection): difference | validation swing at the end, "
+             "baseline / candidate (points per epoch) | training s, baseline / candidate | settings changed |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['system']} | {' '.join(str(f + 1) for f in r['folds'])} | {100 * r['baseline']:.2f} "
                      f"| {100 * r['candidate']:.2f} | {diff(r['reported'])} | {diff(r['selection'])} "
-                     f"| {'; '.join(r['changes']) or 'none'} |")
+                     f"| {swing(r['swing'][0])} / {swing(r['swing'][1])} "
+                     f"| {r['seconds'][0]:.0f} / {r['seconds'][1]:.0f} | {'; '.join(r['changes']) or 'none'} |")
     return lines

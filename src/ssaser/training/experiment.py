@@ -208,19 +208,8 @@ def build_fold_sets(
     frames = corpus.feature_config.segment_frames
 
     def build(rows, scored: bool = True):
-        if rows is None or len(rows) == 0:
-            return None
-        rows = list(rows)
-        part_normalizer = normalizer
-        if scored and unseen_speaker_norm == "self":
-            unseen = [i for i in rows if speakers_col[i] not in index]
-            if unseen:
-                own = SpeakerNormalizer(normalizer.std_floor).fit([corpus.features[i] for i in unseen],
-                                                                  speakers_col[unseen])
-                part_normalizer = copy.copy(normalizer)
-                part_normalizer.speakers = {**own.speakers, **normalizer.speakers}
-        return build_segment_set([corpus.features[i] for i in rows], speakers_col[rows], labels[rows],
-                                 part_normalizer, index, frames, segment_hop)
+        return build_part(corpus, normalizer, speakers, rows, segment_hop,
+                          unseen_speaker_norm if scored else "global")
 
     rows = {"train": train_rows, "val": list(val_rows or []), "test": list(test_rows or [])}
     train = build(train_rows, scored=False)
@@ -231,6 +220,43 @@ def build_fold_sets(
                                             labels[train_rows], normalizer, index, frames, segment_hop))
         train = concat_segment_sets(copies, epoch_segments=len(train))
     return FoldSets(train, build(val_rows), build(test_rows), normalizer, speakers, rows)
+
+
+def unseen_speakers(corpus: CorpusData, rows: Sequence[int], speakers: Sequence[str]) -> list[str]:
+    """Speakers of ``rows`` that are not among the training ``speakers``, sorted."""
+    known = set(speakers)
+    return sorted({s for s in corpus.df["speaker"].astype(str).to_numpy()[list(rows)] if s not in known})
+
+
+def build_part(
+    corpus: CorpusData,
+    normalizer: SpeakerNormalizer,
+    speakers: Sequence[str],
+    rows: Sequence[int] | None,
+    segment_hop: int | None = None,
+    unseen_speaker_norm: str = "global",
+) -> SegmentSet | None:
+    """The segments of one part (``rows``) of a fold, normalised; None for no rows.
+
+    ``normalizer`` holds the training speakers (``speakers``, in class order); a speaker absent
+    from it gets the global statistics, or with ``unseen_speaker_norm="self"`` statistics fitted
+    on that speaker's own rows of this part only (transductive).
+    """
+    if rows is None or len(rows) == 0:
+        return None
+    rows = list(rows)
+    speakers_col = corpus.df["speaker"].astype(str).to_numpy()
+    index = {s: k for k, s in enumerate(speakers)}
+    part_normalizer = normalizer
+    if unseen_speaker_norm == "self":
+        unseen = [i for i in rows if speakers_col[i] not in index]
+        if unseen:
+            own = SpeakerNormalizer(normalizer.std_floor).fit([corpus.features[i] for i in unseen],
+                                                              speakers_col[unseen])
+            part_normalizer = copy.copy(normalizer)
+            part_normalizer.speakers = {**own.speakers, **normalizer.speakers}
+    return build_segment_set([corpus.features[i] for i in rows], speakers_col[rows], corpus.labels[rows],
+                             part_normalizer, index, corpus.feature_config.segment_frames, segment_hop)
 
 
 @dataclass

@@ -93,11 +93,13 @@ def _sample_for_attention(outputs: dict, data) -> dict[str, np.ndarray]:
 
 
 def save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float,
-              speakers: Sequence[str] | None = None, labels: Sequence[str] | None = None) -> dict:
+              speakers: Sequence[str] | None = None, labels: Sequence[str] | None = None,
+              norms: dict[str, dict] | None = None) -> dict:
     """Write one fold's result.json and outputs.npz; return the result entry.
 
     ``speakers`` (of the reported part's utterances, in order) and ``labels`` add ``per_speaker``:
     each speaker's UAR and largest share of one predicted class (collapse on an unseen voice).
+    ``norms`` (:func:`both_normalisations`) adds ``unseen_speaker_norms``.
     """
     m = trained.metrics[reported]
     data = getattr(trained.sets, reported)
@@ -114,6 +116,7 @@ def save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float,
     entry = {
         "fold": fold.fold, **m, **per_speaker,
         "attention": attention_summary(weights, data.segments),
+        **({"unseen_speaker_norms": norms} if norms else {}),
         "best_epoch": trained.fit.best_epoch, "epochs": trained.fit.epochs,
         "val": trained.metrics.get("val"), "test": trained.metrics.get("test"),
         "history": trained.fit.history,
@@ -168,7 +171,28 @@ def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=N
                         "epochs": trained.fit.epochs, task.reported: trained.metrics[task.reported]})
     reported_rows = trained.sets.rows[task.reported]
     speakers = corpus.df["speaker"].astype(str).to_numpy()[reported_rows].tolist()
-    return save_fold(task.fold_dir, fold, trained, task.reported, time.time() - t0, speakers, corpus.emotions)
+    norms = both_normalisations(corpus, task, trained)
+    return save_fold(task.fold_dir, fold, trained, task.reported, time.time() - t0, speakers, corpus.emotions, norms)
+
+
+def both_normalisations(corpus: CorpusData, task: FoldTask, trained) -> dict[str, dict]:
+    """The test part scored with unseen speakers normalised both ways, by the same trained model.
+
+    ``{"global": metrics, "self": metrics}`` (one of them the reported figure) when the test part
+    holds speakers absent from training; else empty. ``self`` uses the test speakers' own
+    unlabelled audio (transductive); the trained weights are the same either way.
+    """
+    from ssaser.training.experiment import build_part, unseen_speakers
+    from ssaser.training.fit import score_set
+
+    rows = trained.sets.rows.get("test", [])
+    if task.reported != "test" or not unseen_speakers(corpus, rows, trained.sets.speakers):
+        return {}
+    used = task.config.unseen_speaker_norm
+    other = "self" if used == "global" else "global"
+    part = build_part(corpus, trained.sets.normalizer, trained.sets.speakers, rows, task.config.segment_hop, other)
+    metrics, _ = score_set(trained.fit.module.system, part, len(corpus.emotions))
+    return {used: trained.metrics["test"], other: metrics}
 
 
 # --- worker processes -------------------------------------------------------------------
