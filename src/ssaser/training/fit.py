@@ -18,7 +18,7 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import EarlyStopping, EMAWeightAveraging, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 from ssaser.errors import SsaserError, SsaserWarning
@@ -153,6 +153,10 @@ def fit_system(
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best-{epoch}", monitor=monitor, mode="max",
                                  save_top_k=1, save_last=True)
     callbacks: list = [checkpoint, LearningRateMonitor(logging_interval="step")]  # lr-NAdam in the logs
+    if config.ema_decay:
+        # Before the checkpoint callback sees a state: checkpoints then hold the averaged weights
+        # (and the running ones, for resuming).
+        callbacks.insert(0, EMAWeightAveraging(decay=config.ema_decay, use_buffers=True))
     if config.patience and val is not None:
         callbacks.append(EarlyStopping(monitor="val_uar", mode="max", patience=config.patience))
     if options.epoch_label and not options.progress:
