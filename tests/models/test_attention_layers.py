@@ -38,7 +38,7 @@ def _ssa_by_loops(ssa: SelfSpeakerAttention, h_em, h_sp, scale_by: float, concat
     return context, alpha
 
 
-@pytest.mark.parametrize("scaling", ["sqrt_T", "sqrt_d"])
+@pytest.mark.parametrize("scaling", ["sqrt_T", "sqrt_d", "none"])
 @pytest.mark.parametrize("context", ["concat", "sum"])
 def test_ssa_matches_loop_reference(scaling: str, context: str) -> None:
     torch.manual_seed(0)
@@ -48,7 +48,7 @@ def test_ssa_matches_loop_reference(scaling: str, context: str) -> None:
     h_sp = torch.randn(3, 4, 6, dtype=torch.float64)
     out, alpha_em, alpha_sp = ssa(h_em, h_sp)
     assert out.shape == (3, 12 if context == "concat" else 6)
-    scale_by = 4 if scaling == "sqrt_T" else 6
+    scale_by = {"sqrt_T": 4, "sqrt_d": 6, "none": 1}[scaling]
     for b in range(3):
         ref_c, ref_alpha = _ssa_by_loops(ssa, h_em[b].tolist(), h_sp[b].tolist(), scale_by, context == "concat")
         torch.testing.assert_close(out[b], torch.tensor(ref_c, dtype=torch.float64))

@@ -79,7 +79,8 @@ class SelfSpeakerAttention(nn.Module):
     1. query ``q_em = h_em^T W_q``, ``W_q in R^T`` -> ``(d,)`` (hence a fixed ``T``);
     2. self scores ``a_em = h_em W_k_em``, ``W_k_em in R^d`` -> ``(T,)``;
     3. cross scores ``a_sp = (h_sp W_k_sp) q_em / s``, ``W_k_sp in R^{d x d}``, with
-       ``s = sqrt(T)`` (paper, default) or ``sqrt(d)`` (``attention_scaling``);
+       ``s = sqrt(T)`` (paper, default), ``sqrt(d)`` or ``1`` (``attention_scaling``: ``sqrt_T``,
+       ``sqrt_d``, ``none``);
     4. one softmax over the ``2T`` scores ``[a_em, a_sp]``;
     5. values ``V_em = h_em W_v_em``, ``V_sp = h_sp W_v_sp``;
     6. context ``c = [sum_t alpha_t V_em_t ; sum_t alpha_{T+t} V_sp_t]`` in ``R^{2d}``
@@ -97,7 +98,8 @@ class SelfSpeakerAttention(nn.Module):
         frames, dim = config.frames_after_pool, config.hidden_dim
         self.frames = frames
         self.concat = config.ssa_context == "concat"
-        self.scale = 1.0 / math.sqrt(frames if config.attention_scaling == "sqrt_T" else dim)
+        divisor = {"sqrt_T": frames, "sqrt_d": dim, "none": 1}[config.attention_scaling]
+        self.scale = 1.0 / math.sqrt(divisor)
         self.w_q = _vector(frames)
         self.w_k_em = _vector(dim)
         self.w_k_sp = nn.Linear(dim, dim, bias=False)

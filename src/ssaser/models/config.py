@@ -32,7 +32,7 @@ from typing import Any, Mapping
 from ssaser.errors import SsaserError
 from ssaser.settings_checks import check_choice, check_fields, checked, from_mapping, unknown_keys
 
-ATTENTION_SCALINGS = ("sqrt_T", "sqrt_d")
+ATTENTION_SCALINGS = ("sqrt_T", "sqrt_d", "none")
 SSA_CONTEXTS = ("concat", "sum")
 CONSTRAINED_EVAL_SCALES = ("row", "running")
 CONSTRAINED_GAINS = ("none", "learned")
@@ -89,8 +89,11 @@ class ModelConfig:
         BLSTM units per direction; ``d = 2 * lstm_hidden``.
     embedding_dim : int
         Size of the emotion and speaker embeddings (``n_em``).
-    attention_scaling : {"sqrt_T", "sqrt_d"}
-        Divisor of SSA's cross scores: ``sqrt(T)`` as printed in the paper (default), or ``sqrt(d)``.
+    attention_scaling : {"sqrt_T", "sqrt_d", "none"}
+        Divisor of SSA's cross scores: ``sqrt(T)`` as printed in the paper (default), ``sqrt(d)``,
+        or none. In a trained lite SSA-CRNN-r the cross scores spread over the frames with a
+        standard deviation of 4.7 before the ``1/sqrt(150)`` and 0.38 after it, which leaves
+        ``alpha_sp`` within 2 % of uniform (benchmarks/attention_spread.py, docs/models.md).
     ssa_context : {"concat", "sum"}
         SSA context: ``[c_self; c_speaker]`` in ``R^{2d}`` (default, see NOTES.md) or their sum
         in ``R^d``.
