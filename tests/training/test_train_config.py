@@ -53,3 +53,10 @@ def test_the_papers_settings_are_a_named_configuration():
     assert load_config("acrnn", "paper").model == "acrnn"
     with pytest.raises(SsaserError, match="nor a packaged configuration"):
         resolve_config("papr")
+
+
+def test_the_fast_recipe_is_one_flag_away_and_differs_only_in_its_schedule():
+    fast, default = load_config("ssa-crnn-r", "fast"), load_config("ssa-crnn-r")
+    assert (fast.epochs, fast.lr, fast.lr_schedule, fast.warmup_epochs) == (15, 3e-4, "cosine", 1.0)
+    changed = {k for k, v in fast.to_dict().items() if default.to_dict()[k] != v}
+    assert changed == {"epochs", "lr", "lr_schedule", "warmup_epochs"}

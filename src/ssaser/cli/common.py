@@ -33,8 +33,8 @@ def add_training_arguments(parser: argparse.ArgumentParser, epochs_default: int 
     from ssaser.models.config import PRESETS
 
     parser.add_argument("--config", metavar="FILE_OR_NAME",
-                        help="YAML configuration, or a packaged one's name: paper (the paper's settings) "
-                        "(default: the packaged default.yaml)")
+                        help="YAML configuration, or a packaged one's name: paper (the paper's settings), fast "
+                        "(15 epochs, warm-up and cosine decay) (default: the packaged default.yaml)")
     parser.add_argument("--preset", choices=tuple(PRESETS), help="model sizes (default: the configuration's, lite)")
     shown = epochs_default if epochs_default is not None else "the configuration's, 30"
     parser.add_argument("--epochs", type=arg_types.integer(1, 100000), help=f"maximum epochs (default: {shown})")
