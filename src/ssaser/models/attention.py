@@ -14,6 +14,15 @@ from torch import nn
 from ssaser.models.config import ModelConfig
 
 
+def audio_frames(features: torch.Tensor) -> torch.Tensor:
+    """``(batch, segment_frames)`` bool: input frames that are not padding.
+
+    ``features (batch, C, segment_frames, n_mels)`` are normalised segments, whose padding frames
+    are exactly 0 in every channel and band (:func:`ssaser.features.segment.segment_features`).
+    """
+    return features.ne(0).any(dim=3).any(dim=1)
+
+
 def padding_frames_mask(features: torch.Tensor, frames: int) -> torch.Tensor:
     """Which of the ``frames`` frames after the time pool hold any audio.
 
@@ -31,7 +40,7 @@ def padding_frames_mask(features: torch.Tensor, frames: int) -> torch.Tensor:
         ``(batch, T)`` bool, True where a pooled frame covers at least one non-padding frame. A
         segment that is padding only (never cut by ssaser) keeps all its frames.
     """
-    audio = features.ne(0).any(dim=3).any(dim=1)  # (batch, segment_frames)
+    audio = audio_frames(features)
     window = features.shape[2] // frames
     valid = audio[:, : frames * window].reshape(audio.shape[0], frames, window).any(dim=-1)
     return valid | ~valid.any(dim=-1, keepdim=True)

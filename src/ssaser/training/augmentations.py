@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import torch
 
+from ssaser.models.attention import audio_frames
+
 
 def _bands(count: int, width: int, size: int, batch: int, generator: torch.Generator) -> torch.Tensor:
     """``(batch, size)`` bool: ``count`` random bands of width ``0..width`` per example."""
@@ -64,7 +66,7 @@ class GaussianNoise:
 
     def __call__(self, features: torch.Tensor, labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         noise = torch.randn(features.shape, generator=generator, dtype=torch.float32)
-        audio = features.ne(0).any(dim=3, keepdim=True).any(dim=1, keepdim=True)
+        audio = audio_frames(features)[:, None, :, None]  # padding frames get no noise
         return features + self.std * noise.to(features.dtype) * audio
 
 
