@@ -148,8 +148,11 @@ class SegmentDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         trainer = self.trainer
         rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        batches = self.batches_per_epoch
+        if batches is None and self.train_set.epoch_segments:  # augmented copies: the pool grows, not the epoch
+            batches = -(-self.train_set.epoch_segments // self.batch_size)
         sampler = BalancedBatchSampler(
-            self.train_set.emotion.numpy(), self.batch_size, self.seed, self.batches_per_epoch, rank, world
+            self.train_set.emotion.numpy(), self.batch_size, self.seed, batches, rank, world
         )
         return DataLoader(self.train_set, batch_size=self.batch_size, sampler=sampler,
                           num_workers=self.num_workers, drop_last=False)

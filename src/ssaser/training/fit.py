@@ -145,10 +145,7 @@ def fit_system(
                               weight_decay=config.weight_decay, seed=config.seed, augment=config.augment,
                               lr_schedule=config.lr_schedule, warmup_epochs=config.warmup_epochs,
                               label_smoothing=config.label_smoothing)
-    batches = config.batches_per_epoch
-    if batches is None and train.epoch_segments:
-        batches = -(-train.epoch_segments // config.batch_size)
-    data = SegmentDataModule(train, val, config.batch_size, config.seed, batches, config.num_workers)
+    data = SegmentDataModule(train, val, config.batch_size, config.seed, config.batches_per_epoch, config.num_workers)
     monitor = "val_uar" if val is not None else None
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best-{epoch}", monitor=monitor, mode="max",
                                  save_top_k=1, save_last=True)
