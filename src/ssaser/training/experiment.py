@@ -200,26 +200,20 @@ def build_fold_sets(
         from the enlarged pool at the same cost. Validation and test stay unperturbed.
     """
     speakers_col = corpus.df["speaker"].astype(str).to_numpy()
-    labels = corpus.labels
     train_rows = list(train_rows)
     normalizer = SpeakerNormalizer().fit([corpus.features[i] for i in train_rows], speakers_col[train_rows])
     speakers = sorted(set(speakers_col[train_rows]))
-    index = {s: k for k, s in enumerate(speakers)}
-    frames = corpus.feature_config.segment_frames
-
-    def build(rows, scored: bool = True):
-        return build_part(corpus, normalizer, speakers, rows, segment_hop,
-                          unseen_speaker_norm if scored else "global")
-
     rows = {"train": train_rows, "val": list(val_rows or []), "test": list(test_rows or [])}
-    train = build(train_rows, scored=False)
+    train = build_part(corpus, normalizer, speakers, train_rows, segment_hop)
     if speed_perturb:
         copies = [train]
         for factor in speed_perturb:
-            copies.append(build_segment_set(corpus.speed_features(factor, train_rows), speakers_col[train_rows],
-                                            labels[train_rows], normalizer, index, frames, segment_hop))
+            copies.append(build_part(corpus, normalizer, speakers, train_rows, segment_hop,
+                                     features=corpus.speed_features(factor, train_rows)))
         train = concat_segment_sets(copies, epoch_segments=len(train))
-    return FoldSets(train, build(val_rows), build(test_rows), normalizer, speakers, rows)
+    val, test = (build_part(corpus, normalizer, speakers, part, segment_hop, unseen_speaker_norm)
+                 for part in (val_rows, test_rows))
+    return FoldSets(train, val, test, normalizer, speakers, rows)
 
 
 def unseen_speakers(corpus: CorpusData, rows: Sequence[int], speakers: Sequence[str]) -> list[str]:
@@ -235,12 +229,14 @@ def build_part(
     rows: Sequence[int] | None,
     segment_hop: int | None = None,
     unseen_speaker_norm: str = "global",
+    features: Sequence[np.ndarray] | None = None,
 ) -> SegmentSet | None:
     """The segments of one part (``rows``) of a fold, normalised; None for no rows.
 
     ``normalizer`` holds the training speakers (``speakers``, in class order); a speaker absent
     from it gets the global statistics, or with ``unseen_speaker_norm="self"`` statistics fitted
-    on that speaker's own rows of this part only (transductive).
+    on that speaker's own rows of this part only (transductive). ``features``: the rows' own
+    features by default, or others of the same rows (e.g. speed-perturbed copies).
     """
     if rows is None or len(rows) == 0:
         return None
@@ -255,7 +251,9 @@ def build_part(
                                                               speakers_col[unseen])
             part_normalizer = copy.copy(normalizer)
             part_normalizer.speakers = {**own.speakers, **normalizer.speakers}
-    return build_segment_set([corpus.features[i] for i in rows], speakers_col[rows], corpus.labels[rows],
+    if features is None:
+        features = [corpus.features[i] for i in rows]
+    return build_segment_set(features, speakers_col[rows], corpus.labels[rows],
                              part_normalizer, index, corpus.feature_config.segment_frames, segment_hop)
 
 
