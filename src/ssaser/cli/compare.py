@@ -22,17 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-
     from ssaser.evaluation.run_comparison import compare_runs, comparison_lines, read_results
     from ssaser.models.config import ModelConfig
     from ssaser.training.config import TrainConfig
 
     base, cand = read_results(args.baseline), read_results(args.candidate)
     # A setting added after a run was recorded reads as its default, not as a change.
-    model_defaults = {f.name: f.default for f in dataclasses.fields(ModelConfig)
-                      if f.default is not dataclasses.MISSING}
-    defaults = {"config": TrainConfig().to_dict(), "model": model_defaults}
+    defaults = {"config": TrainConfig().to_dict(), "model": ModelConfig().to_dict()}
     rows = compare_runs(base, cand, args.metric, defaults)
     reported = cand.get("reported_split", "validation")
     print(f"candidate {args.candidate} - baseline {args.baseline}, paired on the folds both completed")

@@ -119,10 +119,8 @@ def normalisation_lines(models: Mapping[str, Mapping]) -> list[str]:
         if not folds:
             continue
         g, s_ = [f["global"]["uar"] for f in folds], [f["self"]["uar"] for f in folds]
-        d = paired_difference(g, s_) if len(folds) > 1 else None
-        ci = "" if d is None or d["ci95"] is None else (
-            f" [{_signed(100 * (d['mean'] - d['ci95']))}, {_signed(100 * (d['mean'] + d['ci95']))}]")
-        diff = f"{_signed(100 * (fmean(s_) - fmean(g)))}{ci}"
+        ci = ci_text(paired_difference(g, s_)) if len(folds) > 1 else ""
+        diff = f"{_signed(100 * (fmean(s_) - fmean(g)))} {ci}".rstrip()
         rows.append(f"| {display_name(name)} | {100 * fmean(g):.2f} | {100 * fmean(s_):.2f} | {diff} | {len(folds)} |")
     if not rows:
         return []
@@ -156,6 +154,14 @@ def attention_lines(models: Mapping[str, Mapping]) -> list[str]:
             "| system | normalised entropy | speaker half | on padding |", "|---|---|---|---|", *rows, ""]
 
 
+def ci_text(d: Mapping) -> str:
+    """``[low, high]`` in points of a :func:`~ssaser.evaluation.metrics.paired_difference` (a
+    fraction), or ``""`` when it has no interval (one fold)."""
+    if d.get("ci95") is None:
+        return ""
+    return f"[{_signed(100 * (d['mean'] - d['ci95']))}, {_signed(100 * (d['mean'] + d['ci95']))}]"
+
+
 def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
     """A table of UAR differences between each two systems on the folds both ran.
 
@@ -164,8 +170,7 @@ def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
     rows = []
     for d in paired_comparisons(models):
         base, cand = d["baseline"], d["candidate"]
-        ci = f"[{_signed(100 * (d['mean'] - d['ci95']))}, {_signed(100 * (d['mean'] + d['ci95']))}]"
-        rows.append(f"| {display_name(cand)} − {display_name(base)} | {_signed(100 * d['mean'])} | {ci} "
+        rows.append(f"| {display_name(cand)} − {display_name(base)} | {_signed(100 * d['mean'])} | {ci_text(d)} "
                     f"| {d['better']} / {d['worse']} / {d['tied']} | {d['wilcoxon_p']:.3g} | {len(d['folds'])} |")
     if not rows:
         return []

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from ssaser.errors import SsaserError
 from ssaser.evaluation.metrics import paired_difference
+from ssaser.evaluation.report import ci_text
 
 #: results.json keys that must agree for two runs to share their folds.
 _FOLD_KEYS = ("protocol", "folds", "split_seed", "test_fraction", "reported_split")
@@ -103,6 +104,18 @@ def compare_runs(base: Mapping, cand: Mapping, metric: str = "uar",
         When the folds differ, or no system shares two completed folds.
     """
     _check_same_folds(base, cand)
+    defaults = defaults or {}
+
+    def settings(run: Mapping, system: str) -> dict:
+        config = {**defaults.get("config", {}), **run["configs"].get(system, {})}
+        return {**config, "model": {**defaults.get("model", {}), **run["model_configs"].get(system, {})}}
+
+    def values(folds: list[Mapping]) -> list[float]:
+        return [float(f[metric]) for f in folds]
+
+    def selection_values(folds: list[Mapping]) -> list[float]:
+        return [float(f["val"][metric]) for f in folds if f.get("val")]
+
     rows = []
     for system, model in cand["models"].items():
         if system not in base["models"]:
@@ -112,25 +125,15 @@ def compare_runs(base: Mapping, cand: Mapping, metric: str = "uar",
         if len(shared) < 2:
             continue
         base_folds = [a[f["fold"]] for f in shared]
-        values = lambda folds: [float(f[metric]) for f in folds]  # noqa: E731
-        val = lambda folds: [float(f["val"][metric]) for f in folds if f.get("val")]  # noqa: E731
-        selection = None
-        if len(val(shared)) == len(shared) == len(val(base_folds)):
-            selection = paired_difference(val(base_folds), val(shared))
-        defaults = defaults or {}
-
-        def settings(run: Mapping) -> dict:
-            config = {**defaults.get("config", {}), **run["configs"].get(system, {})}
-            return {**config, "model": {**defaults.get("model", {}), **run["model_configs"].get(system, {})}}
-
-        changes = setting_changes(settings(base), settings(cand))
+        base_val, cand_val = selection_values(base_folds), selection_values(shared)
+        selection = paired_difference(base_val, cand_val) if len(base_val) == len(cand_val) == len(shared) else None
         rows.append({
             "system": system, "folds": [f["fold"] for f in shared],
             "baseline": sum(values(base_folds)) / len(shared), "candidate": sum(values(shared)) / len(shared),
             "reported": paired_difference(values(base_folds), values(shared)), "selection": selection,
             "swing": (validation_swing(base_folds), validation_swing(shared)),
             "seconds": (sum(f.get("seconds", 0.0) for f in base_folds), sum(f.get("seconds", 0.0) for f in shared)),
-            "changes": changes,
+            "changes": setting_changes(settings(base, system), settings(cand, system)),
         })
     if not rows:
         raise SsaserError("no system of the two runs shares two completed folds")
@@ -143,8 +146,8 @@ def comparison_lines(rows: list[dict], reported_split: str, metric: str = "uar")
     def diff(d: Mapping | None) -> str:
         if d is None:
             return ""
-        ci = "" if d["ci95"] is None else f" [{100 * (d['mean'] - d['ci95']):+.2f}, {100 * (d['mean'] + d['ci95']):+.2f}]"
-        return f"{100 * d['mean']:+.2f}{ci} ({d['better']}/{d['worse']}/{d['tied']})"
+        ci = ci_text(d)
+        return f"{100 * d['mean']:+.2f}{' ' + ci if ci else ''} ({d['better']}/{d['worse']}/{d['tied']})"
 
     def swing(value: float | None) -> str:
         return "?" if value is None else f"{100 * value:.1f}"
