@@ -19,10 +19,10 @@ import numpy as np
 from ssaser.atomic_files import atomic_write
 from ssaser.audio import load_many
 from ssaser.audio.perturb import change_speed
-from ssaser.settings_checks import check_speed
 from ssaser.errors import AudioError
 from ssaser.features.config import FeatureConfig
 from ssaser.features.frontends import DEFAULT_FRONTEND, get_frontend
+from ssaser.settings_checks import check_speed
 
 #: Bump when the computation changes in a way the config does not capture.
 CACHE_VERSION = 1

@@ -55,8 +55,7 @@ def longest_first(tasks: Sequence[FoldTask]) -> list[FoldTask]:
     fold's SSA-CRNN-r (about twice an ACRNN's work) ran alone at the end while the other workers
     idled (benchmarks/README.md: the RAVDESS 6-fold schedule 6,659 s -> 6,242 s on 2 workers).
     """
-    costs = {id(t): estimated_cost(t) for t in tasks}
-    return sorted(tasks, key=lambda t: -costs[id(t)])
+    return sorted(tasks, key=estimated_cost, reverse=True)  # the key is computed once per task
 
 
 def padded_frames(segment: np.ndarray) -> int:

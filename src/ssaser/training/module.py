@@ -1,9 +1,9 @@
 """The LightningModule around a system of :mod:`ssaser.models`.
 
 Training: the joint loss of :func:`ssaser.models.system_loss` on emotion-balanced batches,
-NAdam, with an optional per-step warm-up and cosine decay of the learning rate. Validation: segment posteriors are averaged per utterance and ``val_uar`` (balanced
-accuracy), ``val_wa`` and ``val_f1`` are logged once per epoch; the best-UAR checkpoint is
-what a fold keeps.
+NAdam, with an optional per-step warm-up and cosine decay of the learning rate. Validation:
+segment posteriors are averaged per utterance and ``val_uar`` (balanced accuracy), ``val_wa``
+and ``val_f1`` are logged once per epoch; the best-UAR checkpoint is what a fold keeps.
 
 Reproducibility across interruptions: the global torch generator (dropout) is reseeded from
 ``(seed, epoch, rank)`` at the start of every epoch, and the per-epoch history travels inside
