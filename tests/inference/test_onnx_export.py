@@ -106,3 +106,15 @@ def test_padding_masked_attention_exports_and_ignores_padding(tmp_path):
     audio_frames = -(-40 // config.pool[0])  # pooled frames that cover any of the 40 audio frames
     assert (seen[0][-1, audio_frames:] == 0).all() and (seen[0][-1, :audio_frames] > 0).all()
     assert (seen[0][0] > 0).all()
+
+
+def test_window_normalised_model_exports_with_the_same_outputs(tmp_path):
+    model = build_random_model("ssa-crnn-r", seed=7, window_norm="mean_std", attention_mask="padding")
+    result = export_onnx(model, tmp_path / "window.onnx")
+    assert result.max_abs_diff <= 1e-4
+    waves, offsets, valid, mean, std = real_windows(model)
+    valid = valid.copy()
+    valid[-1] = 25  # a short last window: its statistics come from 25 frames
+    inputs = (waves, offsets, valid, mean, std)
+    np.testing.assert_allclose(OnnxBackend(result.path).run(*inputs), TorchBackend(build_graph(model)).run(*inputs),
+                               atol=1e-4)

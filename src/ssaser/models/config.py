@@ -38,6 +38,8 @@ CONSTRAINED_EVAL_SCALES = ("row", "running")
 CONSTRAINED_GAINS = ("none", "learned")
 EMBEDDING_ACTIVATIONS = ("leaky_relu", "none")
 ATTENTION_MASKS = ("none", "padding")
+#: Per-window normalisation of the emotion branch's input (ssaser.models.window_norm).
+WINDOW_NORMS = ("none", "mean", "mean_std")
 #: The string options of ModelConfig and the values each accepts.
 _CHOICES = {
     "attention_scaling": ATTENTION_SCALINGS,
@@ -46,6 +48,7 @@ _CHOICES = {
     "constrained_gain": CONSTRAINED_GAINS,
     "embedding_activation": EMBEDDING_ACTIVATIONS,
     "attention_mask": ATTENTION_MASKS,
+    "window_norm": WINDOW_NORMS,
 }
 
 
@@ -122,6 +125,17 @@ class ModelConfig:
         ``"padding"``: frames after the pool whose input frames are all padding (exactly 0 in
         every channel and band: the normalised mean, which real speech never gives exactly)
         get no weight. Not in the paper.
+    window_norm : {"none", "mean", "mean_std"}
+        ``"none"`` (default, the paper): the emotion branch sees the segment as normalised with
+        the speaker's statistics (the global ones for a speaker absent from training).
+        ``"mean"`` / ``"mean_std"``: it first subtracts the segment's own mean (and divides by
+        its own std) per channel and band, over its audio frames
+        (:mod:`ssaser.models.window_norm`): an unseen voice is then normalised at test the way
+        every voice was in training, from the window alone. The speaker branch keeps the
+        segment as it is. Not in the paper.
+    window_norm_prior : float
+        Frames of weight of the prior (mean 0, variance 1: the input is already normalised)
+        that the window's statistics are shrunk toward; 0 = the window's alone.
     """
 
     # Bounds: a model file is checked before any tensor is allocated from it (see cost()).
@@ -146,6 +160,8 @@ class ModelConfig:
     embedding_activation: str = "leaky_relu"
     dropout: float = checked(0.1, kind=float, lo=0, hi=1, hi_open=True)
     attention_mask: str = "none"
+    window_norm: str = "none"
+    window_norm_prior: float = checked(20.0, kind=float, lo=0, hi=1e6)
 
     def __post_init__(self) -> None:
         check_fields(self, ModelConfigError)

@@ -18,6 +18,7 @@ from ssaser.models.classifier import make_classifier
 from ssaser.models.config import ModelConfig, ModelConfigError
 from ssaser.models.crnn import CRNNEncoder
 from ssaser.models.registry import get_system
+from ssaser.models.window_norm import normalise_windows
 
 
 
@@ -53,6 +54,11 @@ def attention_valid(features: torch.Tensor, config: ModelConfig) -> torch.Tensor
     if config.attention_mask == "padding":
         return padding_frames_mask(features, config.frames_after_pool)
     return None
+
+
+def emotion_input(features: torch.Tensor, config: ModelConfig) -> torch.Tensor:
+    """What the emotion branch sees: the segments, normalised per window where ``window_norm`` says."""
+    return normalise_windows(features, config.window_norm, config.window_norm_prior)
 
 
 class _Embedding(nn.Sequential):
@@ -111,7 +117,8 @@ class ACRNN(nn.Module):
 
     def forward(self, features: torch.Tensor) -> SystemOutput:
         """``features (batch, 3, segment_frames, n_mels)`` -> :class:`SystemOutput`."""
-        logits, embedding, _, alpha = self.emotion(features, attention_valid(features, self.config))
+        valid = attention_valid(features, self.config)
+        logits, embedding, _, alpha = self.emotion(emotion_input(features, self.config), valid)
         return SystemOutput(logits, None, embedding, None, {"alpha": alpha})
 
 
@@ -139,7 +146,7 @@ class SSACRNN(nn.Module):
         """``features (batch, 3, segment_frames, n_mels)`` -> :class:`SystemOutput`."""
         valid = attention_valid(features, self.config)
         speaker_logits, speaker_embedding, h_sp, alpha_speaker = self.speaker(features, valid)
-        h_em = self.encoder(features)
+        h_em = self.encoder(emotion_input(features, self.config))
         context, alpha_em, alpha_sp = self.ssa(h_em, h_sp, valid)
         embedding = self.embedding(context)
         logits = self.classifier(self.dropout(embedding))
