@@ -95,3 +95,16 @@ def test_speed_perturbed_copies_join_training_only_with_unperturbed_statistics(t
     np.testing.assert_allclose(got, expected, atol=1e-6)
     for part in ("val", "test"):
         assert np.array_equal(getattr(sets, part).segments, getattr(plain, part).segments)
+
+
+def test_global_training_norm_gives_every_speaker_the_pooled_training_statistics():
+    corpus = _corpus()
+    train, val = [0, 1, 2, 3, 4, 5], [6, 7]
+    sets = build_fold_sets(corpus, train, val, training_norm="global")
+    pooled = np.concatenate([corpus.features[i] for i in train], axis=1)
+    mean, std = pooled.mean(axis=1), pooled.std(axis=1)
+    assert sets.normalizer.speakers == {}  # the model stores no per-speaker statistics
+    for part, row, k in (("train", 0, 0), ("train", 1, 1), ("val", 6, 0)):
+        expected = (corpus.features[row] - mean[:, None, :]) / std[:, None, :]
+        np.testing.assert_allclose(getattr(sets, part).segments[k, :, :200].numpy(), expected, atol=1e-4)
+    assert sets.speakers == ["s1", "s2"]  # speaker labels still train the speaker branch

@@ -27,6 +27,8 @@ class ConfigError(SsaserError):
 
 #: How a speaker absent from training is normalised (TrainConfig.unseen_speaker_norm).
 UNSEEN_SPEAKER_NORMS: tuple[str, ...] = ("global", "self")
+#: How the training speakers are normalised (TrainConfig.training_norm).
+TRAINING_NORMS: tuple[str, ...] = ("speaker", "global")
 #: Learning-rate schedules over the training steps (TrainConfig.lr_schedule).
 LR_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
 
@@ -90,6 +92,11 @@ class TrainConfig:
         ``global``, the training part's pooled statistics (no audio of that speaker is used);
         ``self``, statistics fitted on that speaker's own unlabelled utterances in the part being
         scored (transductive, as ``ssaser enroll`` does at inference).
+    training_norm : {"speaker", "global"}
+        ``speaker`` (the paper): each training speaker is normalised with its own statistics;
+        ``global``: every utterance, training ones included, with the training part's pooled
+        statistics, so that training sees voices as an unseen one is seen at test (the model
+        then stores the global statistics only). Not in the paper.
     """
 
     model: str = "ssa-crnn-r"
@@ -116,10 +123,12 @@ class TrainConfig:
     val_fraction: float = checked(0.2, kind=float, lo=0, hi=1, hi_open=True)
     num_workers: int = checked(0, kind=int, lo=0, hi=256)
     unseen_speaker_norm: str = "global"
+    training_norm: str = "speaker"
 
     def __post_init__(self) -> None:
         check_fields(self, ConfigError)
         check_choice("unseen_speaker_norm", self.unseen_speaker_norm, UNSEEN_SPEAKER_NORMS, ConfigError)
+        check_choice("training_norm", self.training_norm, TRAINING_NORMS, ConfigError)
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES, ConfigError)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         if not isinstance(self.speed_perturb, list):

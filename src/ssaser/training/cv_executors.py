@@ -23,7 +23,8 @@ def run_here(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDone) -> bool
     """Train the tasks in this process; False on a non-zero DDP rank (rank 0 writes the results)."""
     sets, sets_key = None, None
     for task in tasks:
-        key = (task.k, task.config.segment_hop, task.config.unseen_speaker_norm)
+        key = (task.k, task.config.segment_hop, task.config.unseen_speaker_norm, task.config.training_norm,
+               tuple(task.config.speed_perturb))
         if sets_key != key:  # a fold's segments, shared by its systems
             sets, sets_key = task_sets(exp.corpus, task), key
         print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)

@@ -179,6 +179,7 @@ def build_fold_sets(
     segment_hop: int | None = None,
     unseen_speaker_norm: str = "global",
     speed_perturb: Sequence[float] = (),
+    training_norm: str = "speaker",
 ) -> FoldSets:
     """Normalise with training-only statistics and segment a fold's three parts.
 
@@ -198,10 +199,15 @@ def build_fold_sets(
         its utterances, same labels and speakers, normalised with the statistics of the
         unperturbed audio; an epoch still counts the unperturbed part's segments, so it draws
         from the enlarged pool at the same cost. Validation and test stay unperturbed.
+    training_norm : {"speaker", "global"}
+        ``global``: the normaliser keeps the pooled statistics only, so every speaker of every
+        part, training ones included, is normalised with them (``TrainConfig.training_norm``).
     """
     speakers_col = corpus.df["speaker"].astype(str).to_numpy()
     train_rows = list(train_rows)
     normalizer = SpeakerNormalizer().fit([corpus.features[i] for i in train_rows], speakers_col[train_rows])
+    if training_norm == "global":
+        normalizer.speakers, normalizer.frames = {}, {}
     speakers = sorted(set(speakers_col[train_rows]))
     rows = {"train": train_rows, "val": list(val_rows or []), "test": list(test_rows or [])}
     train = build_part(corpus, normalizer, speakers, train_rows, segment_hop)

@@ -146,7 +146,8 @@ def task_sets(corpus: CorpusData, task: FoldTask):
     """The task's fold as normalised segments (statistics from its training rows only)."""
     fold = task.fold
     return build_fold_sets(corpus, fold.train.tolist(), fold.val.tolist(), fold.test.tolist(),
-                           task.config.segment_hop, task.config.unseen_speaker_norm, task.config.speed_perturb)
+                           task.config.segment_hop, task.config.unseen_speaker_norm, task.config.speed_perturb,
+                           task.config.training_norm)
 
 
 def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=None) -> dict | None:
