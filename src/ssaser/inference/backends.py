@@ -7,6 +7,7 @@ which one it drives; :func:`score_jobs` batches window jobs for either.
 from __future__ import annotations
 
 import json
+from collections import Counter, deque
 from pathlib import Path
 from typing import Iterable, Iterator, Protocol
 
@@ -103,11 +104,16 @@ def score_jobs(
 ) -> Iterator[tuple[WindowJob, np.ndarray] | StreamEnd]:
     """Score window jobs in batches; yield ``(job, posteriors (n_emotions,))`` and the stream ends.
 
-    Jobs are grouped by span length (edge windows have shorter spans) because a batch is one
-    ``(batch, samples)`` array; every job of a stream is yielded before its :class:`StreamEnd`.
-    Job order inside a stream is not kept: sort by ``job.start``.
+    Jobs are grouped by span length (a batch is one ``(batch, samples)`` array; spans have one
+    length except for audio shorter than a span) and batched across streams: a stream's end does
+    not cut a batch short, so many short files fill full batches. A :class:`StreamEnd` is yielded
+    once every job of its stream has been, and the ends keep their input order. At most
+    ``2 * batch_size`` jobs wait unscored, whatever the number of streams. Job order inside a
+    stream is not kept: sort by ``job.start``.
     """
     pending: dict[int, list[WindowJob]] = {}
+    unscored: Counter = Counter()  # stream key -> jobs not yet yielded
+    ends: deque[StreamEnd] = deque()
 
     def flush(size: int) -> Iterator[tuple[WindowJob, np.ndarray]]:
         jobs = pending.pop(size)
@@ -122,15 +128,27 @@ def score_jobs(
         probs = softmax(logits)
         for job, row in zip(jobs, probs):
             job.wave = np.zeros(0, np.float32)  # release the audio once scored
+            unscored[job.key] -= 1
             yield job, row
+
+    def finished_ends() -> Iterator[StreamEnd]:
+        while ends and unscored[ends[0].key] == 0:
+            del unscored[ends[0].key]
+            yield ends.popleft()
 
     for item in items:
         if isinstance(item, StreamEnd):
-            for size in list(pending):
-                yield from flush(size)
-            yield item
-            continue
-        group = pending.setdefault(item.wave.size, [])
-        group.append(item)
-        if len(group) >= batch_size:
-            yield from flush(item.wave.size)
+            ends.append(item)
+        else:
+            group = pending.setdefault(item.wave.size, [])
+            group.append(item)
+            unscored[item.key] += 1
+            if len(group) >= batch_size:
+                yield from flush(item.wave.size)
+            elif sum(map(len, pending.values())) >= 2 * batch_size:  # many lengths: bound the memory
+                for size in list(pending):
+                    yield from flush(size)
+        yield from finished_ends()
+    for size in list(pending):
+        yield from flush(size)
+    yield from finished_ends()

@@ -8,7 +8,13 @@ each side; the graph computes the front end on the span and keeps the window's f
 no extra context, so the front end's edge handling is the same as on the whole utterance: a
 streamed prediction equals the in-memory one.
 
-Only the samples still needed by a future window are kept, so memory is bounded by one span
+Every span is widened to the same length, ``segment_frames + 2 * context`` frames, with more of
+the real audio around it where the audio has it (more context changes none of the window's
+frames): an edge window's span has the length of any other, so windows of every file and every
+position share one batch (:func:`ssaser.inference.backends.score_jobs`). Only audio shorter than
+one full span gives a shorter span (the whole audio).
+
+Only the samples still needed by a future window are kept, so memory is bounded by two spans
 plus one block, whatever the audio's length.
 
 Several window sequences (step ``hop`` frames each, e.g. the non-overlapping segments and a
@@ -39,7 +45,7 @@ class WindowJob:
     valid : int
         Frames of real audio in it (``segment_frames`` except near the end; the rest is padding).
     offset : int
-        Frames of left context in ``wave`` before ``start``.
+        Frames of ``wave`` before ``start`` (left context, and audio that only widens the span).
     wave : np.ndarray
         ``(span_samples,)`` float32 audio of the span.
     """
@@ -123,6 +129,7 @@ def iter_window_jobs(
     """
     seg, hop_len, win = config.segment_frames, config.hop_length, config.win_length
     ctx = 2 * config.delta_width if context is None else context
+    full = seg + 2 * ctx  # frames of every span (one batch shape for all windows)
     buf = np.zeros(0, dtype=np.float32)
     buf_start = 0  # absolute sample index of buf[0]
     start = 0
@@ -136,12 +143,14 @@ def iter_window_jobs(
     for block in blocks:
         buf = np.concatenate([buf, np.asarray(block, dtype=np.float32)]) if buf.size else np.asarray(block, np.float32)
         while True:
-            first, last = max(0, start - ctx), start + seg + ctx
+            first = max(0, start - ctx)
+            last = first + full  # holds the window and its right context, and widens the span
             if buf_start + buf.size < (last - 1) * hop_len + win:
-                break  # a later block completes this window
+                break  # a later block completes this window (or the stream ends first)
             yield job(first, last)
             start = _next_start(start, hops)
-            drop = max(0, start - ctx) * hop_len - buf_start
+            # Keep a full span of history: the last windows widen their spans to the left.
+            drop = max(0, start - full) * hop_len - buf_start
             buf, buf_start = buf[drop:], buf_start + drop
     total_samples = buf_start + buf.size
     total = config.num_frames(total_samples)
@@ -149,7 +158,8 @@ def iter_window_jobs(
         raise AudioError(source, f"shorter than one analysis window ({win} samples at {config.sample_rate} Hz)")
     while start < total:
         if any(window_included(start, hop, total, seg) for hop in hops):
-            yield job(max(0, start - ctx), min(total, start + seg + ctx))
+            # The span ends with the audio; it takes a full span's frames before that where there are.
+            yield job(max(0, total - full), total)
         start = _next_start(start, hops)
     yield StreamEnd(key, total, total_samples)
 
