@@ -21,7 +21,7 @@ from ssaser.evaluation.attention_stats import attention_summary
 from ssaser.models import load_model_dir
 from ssaser.models.pretrained import resolve_model
 from ssaser.training.data import build_segment_set
-from ssaser.training.experiment import load_corpus
+from ssaser.training.corpus_data import load_corpus
 from ssaser.training.fit import predict_segments
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ssaser.features import FeatureConfig
-from ssaser.training.experiment import CorpusData, build_fold_sets
+from ssaser.training.corpus_data import CorpusData
+from ssaser.training.fold_sets import build_fold_sets
 
 
 def _corpus():

@@ -54,7 +54,7 @@ class TrainConfig:
         (:mod:`ssaser.training.augment`); empty: none.
     speed_perturb : list of float
         Extra speed factors of the training audio (e.g. ``[0.9, 1.1]``; features cached per
-        factor, :func:`ssaser.training.experiment.build_fold_sets`); empty: none.
+        factor, :func:`ssaser.training.fold_sets.build_fold_sets`); empty: none.
     epochs : int
         Maximum epochs.
     batch_size : int

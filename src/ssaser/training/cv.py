@@ -25,7 +25,7 @@ from ssaser.evaluation.report import write_report
 from ssaser.atomic_files import atomic_write_json
 from ssaser.models.spec import ModelSpec
 from ssaser.training.config import TrainConfig, load_config
-from ssaser.training.experiment import CorpusData, load_corpus, print_corpus_summary
+from ssaser.training.corpus_data import CorpusData, load_corpus, print_corpus_summary
 from ssaser.training.fit import TrainerOptions
 from ssaser.training.cv_executors import run_here, run_in_workers, run_on_dask_cluster
 from ssaser.training.fold_task import FoldTask

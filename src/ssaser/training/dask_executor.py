@@ -27,7 +27,7 @@ def _train_on_worker(task: FoldTask, corpus_args: tuple, options: TrainerOptions
     """Runs inside a Dask worker: load (once) the corpus from the shared cache, train, save."""
     from dataclasses import replace
 
-    from ssaser.training.experiment import load_corpus
+    from ssaser.training.corpus_data import load_corpus
     from ssaser.training.fold_task import run_task, setup_worker, task_options
 
     setup_worker(threads)

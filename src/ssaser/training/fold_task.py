@@ -20,8 +20,10 @@ import numpy as np
 from ssaser.atomic_files import atomic_write_json
 from ssaser.features.frontends import DEFAULT_FRONTEND
 from ssaser.training.config import TrainConfig
-from ssaser.training.experiment import CorpusData, build_fold_sets, load_corpus, to_ser_model, train_fold
+from ssaser.training.corpus_data import CorpusData, load_corpus
+from ssaser.training.experiment import to_ser_model, train_fold
 from ssaser.training.fit import TrainerOptions
+from ssaser.training.fold_sets import build_fold_sets
 from ssaser.training.provenance import provenance
 from ssaser.training.worker_pool import worker_pool
 
@@ -182,7 +184,7 @@ def both_normalisations(corpus: CorpusData, task: FoldTask, trained) -> dict[str
     holds speakers absent from training; else empty. ``self`` uses the test speakers' own
     unlabelled audio (transductive); the trained weights are the same either way.
     """
-    from ssaser.training.experiment import build_part, unseen_speakers
+    from ssaser.training.fold_sets import build_part, unseen_speakers
     from ssaser.training.fit import score_set
 
     rows = trained.sets.rows.get("test", [])

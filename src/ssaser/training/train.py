@@ -19,8 +19,10 @@ from ssaser.data.combined import manifest_record
 
 from ssaser.atomic_files import atomic_write_json
 from ssaser.training.config import TrainConfig
-from ssaser.training.experiment import build_fold_sets, load_corpus, print_corpus_summary, to_ser_model, train_fold
+from ssaser.training.corpus_data import load_corpus, print_corpus_summary
+from ssaser.training.experiment import to_ser_model, train_fold
 from ssaser.training.fit import TrainerOptions
+from ssaser.training.fold_sets import build_fold_sets
 from ssaser.training.provenance import provenance
 
 
