@@ -109,3 +109,19 @@ def test_global_training_norm_gives_every_speaker_the_pooled_training_statistics
         expected = (corpus.features[row] - mean[:, None, :]) / std[:, None, :]
         np.testing.assert_allclose(getattr(sets, part).segments[k, :, :200].numpy(), expected, atol=1e-4)
     assert sets.speakers == ["s1", "s2"]  # speaker labels still train the speaker branch
+
+
+def test_short_trailing_training_segments_are_left_out_and_scored_parts_keep_all():
+    corpus = _corpus()
+    corpus.features[11] = corpus.features[11][:, :380]  # second segment: 80 frames of audio
+    train, val = [0, 2, 4, 6, 8, 10, 11], [1, 3, 10, 11]  # row 10: 450 frames, second segment 150
+    plain = build_fold_sets(corpus, train, val)
+    sets = build_fold_sets(corpus, train, val, min_train_segment_frames=100)
+    assert len(plain.train) == 5 + 2 + 2
+    assert len(sets.train) == 5 + 2 + 1  # row 11's 80-frame segment left out, row 10's 150 kept
+    assert sets.train.utterance.tolist() == [0, 1, 2, 3, 4, 5, 5, 6]
+    np.testing.assert_array_equal(sets.train.segments[:7], plain.train.segments[:7])
+    assert np.array_equal(sets.val.segments, plain.val.segments) and len(sets.val) == 2 + 2 + 2
+    # An utterance keeps its first segment whatever it holds.
+    alone = build_fold_sets(corpus, train, val, min_train_segment_frames=10_000)
+    assert alone.train.utterance.tolist() == list(range(7))

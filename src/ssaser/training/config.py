@@ -97,6 +97,12 @@ class TrainConfig:
         ``global``: every utterance, training ones included, with the training part's pooled
         statistics, so that training sees voices as an unseen one is seen at test (the model
         then stores the global statistics only). Not in the paper.
+    min_train_segment_frames : int
+        Training segments after an utterance's first that hold fewer frames of audio than this
+        (the rest is zero padding) are left out; 0 (the paper) keeps them all. Validation, test and
+        inference keep every segment. On RAVDESS (3.7 s utterances) the second segment of a file
+        holds a median 65 frames of audio (mostly its trailing silence) and 235 of padding.
+        Not in the paper.
     """
 
     model: str = "ssa-crnn-r"
@@ -124,6 +130,7 @@ class TrainConfig:
     num_workers: int = checked(0, kind=int, lo=0, hi=256)
     unseen_speaker_norm: str = "global"
     training_norm: str = "speaker"
+    min_train_segment_frames: int = checked(0, kind=int, lo=0, hi=100_000)
 
     def __post_init__(self) -> None:
         check_fields(self, ConfigError)

@@ -24,7 +24,7 @@ def run_here(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDone) -> bool
     sets, sets_key = None, None
     for task in tasks:
         key = (task.k, task.config.segment_hop, task.config.unseen_speaker_norm, task.config.training_norm,
-               tuple(task.config.speed_perturb))
+               tuple(task.config.speed_perturb), task.config.min_train_segment_frames)
         if sets_key != key:  # a fold's segments, shared by its systems
             sets, sets_key = task_sets(exp.corpus, task), key
         print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)

@@ -66,6 +66,7 @@ def build_segment_set(
     speaker_index: dict[str, int],
     segment_frames: int,
     hop_frames: int | None = None,
+    min_audio_frames: int = 0,
 ) -> SegmentSet:
     """Normalise and segment utterances.
 
@@ -84,6 +85,9 @@ def build_segment_set(
         Training speaker -> class index of the speaker branch.
     segment_frames, hop_frames : int
         Segment length and hop in frames (hop None = no overlap).
+    min_audio_frames : int
+        A segment after an utterance's first that holds fewer frames of audio than this (the rest
+        is zero padding) is left out; 0 keeps every segment.
     """
     from ssaser.features import segment_features
 
@@ -92,6 +96,10 @@ def build_segment_set(
         # A speaker the normaliser does not know gets its global statistics.
         norm = normalizer.transform(feats, speaker)
         segs = segment_features(np.asarray(norm, dtype=np.float32), segment_frames, hop_frames)
+        if min_audio_frames > 0:
+            starts = np.arange(segs.shape[0]) * (hop_frames or segment_frames)
+            audio = np.minimum(segment_frames, feats.shape[1] - starts)
+            segs = segs[(starts == 0) | (audio >= min_audio_frames)]
         parts.append(segs)
         n = segs.shape[0]
         emo.append(np.full(n, emotion))

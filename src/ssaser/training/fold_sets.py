@@ -39,6 +39,7 @@ def build_fold_sets(
     unseen_speaker_norm: str = "global",
     speed_perturb: Sequence[float] = (),
     training_norm: str = "speaker",
+    min_train_segment_frames: int = 0,
 ) -> FoldSets:
     """Normalise with training-only statistics and segment a fold's three parts.
 
@@ -61,6 +62,9 @@ def build_fold_sets(
     training_norm : {"speaker", "global"}
         ``global``: the normaliser keeps the pooled statistics only, so every speaker of every
         part, training ones included, is normalised with them (``TrainConfig.training_norm``).
+    min_train_segment_frames : int
+        Training segments after an utterance's first with fewer frames of audio than this are left
+        out (``TrainConfig.min_train_segment_frames``); validation and test keep every segment.
     """
     speakers_col = corpus.df["speaker"].astype(str).to_numpy()
     train_rows = list(train_rows)
@@ -69,12 +73,14 @@ def build_fold_sets(
         normalizer.speakers, normalizer.frames = {}, {}
     speakers = sorted(set(speakers_col[train_rows]))
     rows = {"train": train_rows, "val": list(val_rows or []), "test": list(test_rows or [])}
-    train = build_part(corpus, normalizer, speakers, train_rows, segment_hop)
+    train = build_part(corpus, normalizer, speakers, train_rows, segment_hop,
+                       min_audio_frames=min_train_segment_frames)
     if speed_perturb:
         copies = [train]
         for factor in speed_perturb:
             copies.append(build_part(corpus, normalizer, speakers, train_rows, segment_hop,
-                                     features=corpus.speed_features(factor, train_rows)))
+                                     features=corpus.speed_features(factor, train_rows),
+                                     min_audio_frames=min_train_segment_frames))
         train = concat_segment_sets(copies, epoch_segments=len(train))
     val, test = (build_part(corpus, normalizer, speakers, part, segment_hop, unseen_speaker_norm)
                  for part in (val_rows, test_rows))
@@ -95,6 +101,7 @@ def build_part(
     segment_hop: int | None = None,
     unseen_speaker_norm: str = "global",
     features: Sequence[np.ndarray] | None = None,
+    min_audio_frames: int = 0,
 ) -> SegmentSet | None:
     """The segments of one part (``rows``) of a fold, normalised; None for no rows.
 
@@ -102,6 +109,7 @@ def build_part(
     from it gets the global statistics, or with ``unseen_speaker_norm="self"`` statistics fitted
     on that speaker's own rows of this part only (transductive). ``features``: the rows' own
     features by default, or others of the same rows (e.g. speed-perturbed copies).
+    ``min_audio_frames``: see :func:`~ssaser.training.data.build_segment_set`.
     """
     if rows is None or len(rows) == 0:
         return None
@@ -119,4 +127,5 @@ def build_part(
     if features is None:
         features = [corpus.features[i] for i in rows]
     return build_segment_set(features, speakers_col[rows], corpus.labels[rows],
-                             part_normalizer, index, corpus.feature_config.segment_frames, segment_hop)
+                             part_normalizer, index, corpus.feature_config.segment_frames, segment_hop,
+                             min_audio_frames)

@@ -149,7 +149,7 @@ def task_sets(corpus: CorpusData, task: FoldTask):
     fold = task.fold
     return build_fold_sets(corpus, fold.train.tolist(), fold.val.tolist(), fold.test.tolist(),
                            task.config.segment_hop, task.config.unseen_speaker_norm, task.config.speed_perturb,
-                           task.config.training_norm)
+                           task.config.training_norm, task.config.min_train_segment_frames)
 
 
 def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=None) -> dict | None:

@@ -94,7 +94,7 @@ def train_model(manifest: str | Path | Sequence[str | Path], out: str | Path, co
     print_corpus_summary(corpus, "[train]")
     train_rows, val_rows = validation_split(corpus.df, config.val_fraction, config.seed)
     sets = build_fold_sets(corpus, train_rows, val_rows, None, config.segment_hop, config.unseen_speaker_norm,
-                           config.speed_perturb, config.training_norm)
+                           config.speed_perturb, config.training_norm, config.min_train_segment_frames)
     trained = train_fold(corpus, sets, config, out, trainer, resume=resume, spec=spec)
     if not trained.fit.is_global_zero:
         return None
