@@ -137,7 +137,6 @@ def load_corpus(
                       Path(cache_root) if cache_root else None)
 
 
-
 def print_corpus_summary(corpus: CorpusData, prefix: str) -> None:
     """Counts per emotion and speaker, as ``ssaser prepare`` prints them, and what ``--emotions`` left out."""
     from ssaser.data.corpora.base import PreparedCorpus

@@ -13,6 +13,7 @@ from contextlib import closing
 from typing import Any, Callable
 
 from ssaser.errors import SsaserError
+from ssaser.training.fold_sets import fold_set_options
 from ssaser.training.fold_task import FoldTask, longest_first, run_parallel, run_task, task_options, task_sets
 
 #: ``on_done(task, entry)``, called as each training finishes.
@@ -23,8 +24,7 @@ def run_here(exp: Any, run: Any, tasks: list[FoldTask], on_done: OnDone) -> bool
     """Train the tasks in this process; False on a non-zero DDP rank (rank 0 writes the results)."""
     sets, sets_key = None, None
     for task in tasks:
-        key = (task.k, task.config.segment_hop, task.config.unseen_speaker_norm, task.config.training_norm,
-               tuple(task.config.speed_perturb), task.config.min_train_segment_frames)
+        key = (task.k, tuple(fold_set_options(task.config).items()))
         if sets_key != key:  # a fold's segments, shared by its systems
             sets, sets_key = task_sets(exp.corpus, task), key
         print(f"[cv] {task.model}: {task.fold.describe()}", flush=True)

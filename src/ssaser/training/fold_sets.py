@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ssaser.features import SpeakerNormalizer
+from ssaser.training.config import TrainConfig
 from ssaser.training.corpus_data import CorpusData
 from ssaser.training.data import SegmentSet, build_segment_set, concat_segment_sets
 
@@ -28,6 +29,17 @@ class FoldSets:
     normalizer: SpeakerNormalizer
     speakers: list[str]
     rows: dict[str, list[int]] = field(default_factory=dict)
+
+
+def fold_set_options(config: TrainConfig) -> dict[str, Any]:
+    """The settings of ``config`` that :func:`build_fold_sets` reads, as its keyword arguments.
+
+    One list for every caller, and hashable values (``speed_perturb`` as a tuple), so that
+    ``tuple(options.items())`` keys a fold's segments shared between systems.
+    """
+    return {"segment_hop": config.segment_hop, "unseen_speaker_norm": config.unseen_speaker_norm,
+            "speed_perturb": tuple(config.speed_perturb), "training_norm": config.training_norm,
+            "min_train_segment_frames": config.min_train_segment_frames}
 
 
 def build_fold_sets(

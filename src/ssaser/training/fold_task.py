@@ -23,7 +23,7 @@ from ssaser.training.config import TrainConfig
 from ssaser.training.corpus_data import CorpusData, load_corpus
 from ssaser.training.experiment import to_ser_model, train_fold
 from ssaser.training.fit import TrainerOptions
-from ssaser.training.fold_sets import build_fold_sets
+from ssaser.training.fold_sets import build_fold_sets, fold_set_options
 from ssaser.training.provenance import provenance
 from ssaser.training.worker_pool import worker_pool
 
@@ -148,8 +148,7 @@ def task_sets(corpus: CorpusData, task: FoldTask):
     """The task's fold as normalised segments (statistics from its training rows only)."""
     fold = task.fold
     return build_fold_sets(corpus, fold.train.tolist(), fold.val.tolist(), fold.test.tolist(),
-                           task.config.segment_hop, task.config.unseen_speaker_norm, task.config.speed_perturb,
-                           task.config.training_norm, task.config.min_train_segment_frames)
+                           **fold_set_options(task.config))
 
 
 def run_task(corpus: CorpusData, task: FoldTask, options: TrainerOptions, sets=None) -> dict | None:

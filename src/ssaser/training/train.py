@@ -22,7 +22,7 @@ from ssaser.training.config import TrainConfig
 from ssaser.training.corpus_data import load_corpus, print_corpus_summary
 from ssaser.training.experiment import to_ser_model, train_fold
 from ssaser.training.fit import TrainerOptions
-from ssaser.training.fold_sets import build_fold_sets
+from ssaser.training.fold_sets import build_fold_sets, fold_set_options
 from ssaser.training.provenance import provenance
 
 
@@ -93,8 +93,7 @@ def train_model(manifest: str | Path | Sequence[str | Path], out: str | Path, co
                          frontend=spec.frontend, emotions=emotions)
     print_corpus_summary(corpus, "[train]")
     train_rows, val_rows = validation_split(corpus.df, config.val_fraction, config.seed)
-    sets = build_fold_sets(corpus, train_rows, val_rows, None, config.segment_hop, config.unseen_speaker_norm,
-                           config.speed_perturb, config.training_norm, config.min_train_segment_frames)
+    sets = build_fold_sets(corpus, train_rows, val_rows, None, **fold_set_options(config))
     trained = train_fold(corpus, sets, config, out, trainer, resume=resume, spec=spec)
     if not trained.fit.is_global_zero:
         return None
