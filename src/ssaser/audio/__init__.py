@@ -4,16 +4,8 @@ Every failure a user can cause (missing, empty, truncated, non-audio, NaN/inf) i
 :class:`ssaser.errors.AudioError` with a one-line message naming the source and the cause.
 """
 
-from ssaser.audio.io import (
-    DEFAULT_LIMITS,
-    AudioInfo,
-    AudioLimits,
-    decode_audio,
-    iter_audio_blocks,
-    load_audio,
-    load_many,
-    probe_audio,
-)
+from ssaser.audio.header import DEFAULT_LIMITS, AudioInfo, AudioLimits, probe_audio
+from ssaser.audio.io import decode_audio, iter_audio_blocks, load_audio, load_many
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -17,8 +17,8 @@ import numpy as np
 import soxr
 import torch
 
-from ssaser.audio import iter_audio_blocks
-from ssaser.audio.io import RESAMPLE_QUALITY, AudioLimits
+from ssaser.audio import AudioLimits, iter_audio_blocks
+from ssaser.audio.io import RESAMPLE_QUALITY
 from ssaser.errors import AudioError, SsaserError
 from ssaser.features import FeatureConfig
 from ssaser.features.frontends import get_frontend
