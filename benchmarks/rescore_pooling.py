@@ -15,18 +15,14 @@ to the paper's mean pooling.
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+from _cv_run import selected_folds
 
 from ssaser.evaluation.metrics import classification_metrics, paired_difference
-from ssaser.training.cv import CvPlan, CvRun, _prepare
 from ssaser.training.fit import predict_segments
-from ssaser.training.fold_task import FoldTask, task_sets
-from ssaser.training.module import module_from_spec
 
 
 def audio_frames(lengths: np.ndarray, utterance: np.ndarray, segment_frames: int) -> np.ndarray:
@@ -73,45 +69,29 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=None)
     parser.add_argument("--last", choices=["pad", "align_end"], default="pad")
     args = parser.parse_args()
-    cfg = json.loads((args.run / "cv_config.json").read_text())
-    models = args.models or list(cfg["configs"])
-    plan = CvPlan(cfg["manifest"], models, cfg["protocol"], cfg["folds"], cfg["test_fraction"], cfg["split_seed"],
-                  overrides={k: v for k, v in cfg["configs"][models[0]].items() if k not in ("model",)},
-                  folds_from=cfg.get("folds_from", {}).get("source"), val_by_speaker=cfg.get("val_by_speaker", False))
-    with tempfile.TemporaryDirectory() as scratch:  # _prepare records the plan in its folder
-        exp = _prepare(plan, CvRun(), Path(scratch), None)
-    n_emo = len(exp.corpus.emotions)
     table: dict[tuple[str, str, str], list[float]] = {}
-    for model in models:
-        config = exp.configs[model]
-        spec = config.model_spec()
-        seg_frames = spec.model_config.segment_frames
-        for k, fold in enumerate(exp.folds):
-            ckpts = sorted((args.run / model / f"fold_{k}" / "checkpoints").glob("best-*.ckpt"))
-            if not ckpts:
+    for sel in selected_folds(args.run, args.models):
+        corpus, sets = sel.corpus, sel.sets
+        n_emo = len(corpus.emotions)
+        speakers = corpus.df["speaker"].astype(str).to_numpy()
+        for part in ("val", "test"):
+            data = getattr(sets, part)
+            if data is None:
                 continue
-            sets = task_sets(exp.corpus, FoldTask(k, fold, model, config, args.run, exp.reported))
-            module = module_from_spec(spec, n_emo, len(sets.speakers))
-            module.load_state_dict(torch.load(ckpts[-1], map_location="cpu", weights_only=True)["state_dict"])
-            for part in ("val", "test"):
-                data = getattr(sets, part)
-                if data is None:
-                    continue
-                rows = sets.rows[part]
-                lengths = np.array([exp.corpus.features[i].shape[1] for i in rows])
-                if args.last == "align_end":
-                    spk = exp.corpus.df["speaker"].astype(str).to_numpy()
-                    data.segments = align_last(data, lengths, lambda u: sets.normalizer.transform(
-                        exp.corpus.features[rows[u]], spk[rows[u]]), seg_frames)
-                out = predict_segments(module.system, data)
-                utt = data.utterance.numpy()
-                frames = audio_frames(lengths, utt, seg_frames)
-                for how in POOLINGS:
-                    pred = pool(out["probs"], utt, data.n_utterances, how, frames).argmax(1)
-                    uar = classification_metrics(data.utterance_emotion, pred, n_emo)["uar"]
-                    table.setdefault((model, part, how), []).append(100 * uar)
-            print(f"{model} fold {k + 1}: " + ", ".join(
-                f"{p} {h} {table[(model, p, h)][-1]:.1f}" for p in ("val", "test") for h in POOLINGS), flush=True)
+            rows = sets.rows[part]
+            lengths = np.array([corpus.features[i].shape[1] for i in rows])
+            if args.last == "align_end":
+                data.segments = align_last(data, lengths, lambda u: sets.normalizer.transform(
+                    corpus.features[rows[u]], speakers[rows[u]]), sel.segment_frames)
+            out = predict_segments(sel.module.system, data)
+            utt = data.utterance.numpy()
+            frames = audio_frames(lengths, utt, sel.segment_frames)
+            for how in POOLINGS:
+                pred = pool(out["probs"], utt, data.n_utterances, how, frames).argmax(1)
+                uar = classification_metrics(data.utterance_emotion, pred, n_emo)["uar"]
+                table.setdefault((sel.model, part, how), []).append(100 * uar)
+        print(f"{sel.model} fold {sel.fold + 1}: " + ", ".join(
+            f"{p} {h} {table[(sel.model, p, h)][-1]:.1f}" for p in ("val", "test") for h in POOLINGS), flush=True)
     print(f"\n{args.run} (last segment: {args.last})")
     print("| system | part | pooling | mean UAR % | minus mean pooling, paired [95% CI] |")
     print("|---|---|---|---|---|")
