@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from conftest import make_tone
-from ssaser.audio import decode_audio, iter_audio_blocks, load_audio, load_many
+from ssaser.audio import decode_audio, iter_audio_blocks, load_audio, load_many, prepare_array
 from ssaser.errors import AudioError
 
 FORMATS = [  # (format, subtype, extension, max abs error of the round trip)
@@ -213,3 +213,22 @@ def test_load_many_reports_the_first_bad_file_in_order(tmp_path: Path) -> None:
         load_many(paths, threads=4)
     with pytest.raises(ValueError, match="threads"):
         load_many(paths, threads=0)
+
+
+def test_prepare_array_scales_integers_and_mixes_channels():
+    pcm = (np.full((1600, 2), 16384)).astype(np.int16)
+    wave = prepare_array(pcm, 16000, 16000)
+    assert wave.dtype == np.float32 and wave.shape == (1600,)
+    np.testing.assert_allclose(wave, 0.5)
+    assert prepare_array(np.zeros(8000), 8000, 16000).shape == (16000,)
+
+
+@pytest.mark.parametrize("array, cause", [
+    (np.zeros((5, 0)), "expected \\(samples,\\)"),
+    (np.zeros((2, 2, 2)), "expected \\(samples,\\)"),
+    (np.array([0.0, np.nan]), "NaN or infinite"),
+    (np.array(["a"]), "numeric samples"),
+])
+def test_prepare_array_rejects_bad_arrays_with_one_line(array, cause):
+    with pytest.raises(AudioError, match=cause):
+        prepare_array(array, 16000, 16000)

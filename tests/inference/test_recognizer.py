@@ -11,7 +11,7 @@ import torch
 
 from ssaser.errors import AudioError, SsaserError
 from ssaser.features import compute_features, segment_features
-from ssaser.inference import Recognizer, prepare_array
+from ssaser.inference import Recognizer
 from random_models import generated_voice
 from ssaser.inference.windows import StreamEnd, chunk_array, iter_window_jobs
 
@@ -110,14 +110,6 @@ def test_bad_inputs_raise_one_line_errors(recognizer, tmp_path):
         recognizer.timeline(tmp_path / "missing.wav", hop=0.001)
     with pytest.raises(SsaserError, match="training speakers"):
         Recognizer(recognizer.model, speaker="nobody")
-
-
-def test_prepare_array_scales_integers_and_mixes_channels():
-    pcm = (np.full((1600, 2), 16384)).astype(np.int16)
-    wave = prepare_array(pcm, 16000, 16000)
-    assert wave.dtype == np.float32 and wave.shape == (1600,)
-    np.testing.assert_allclose(wave, 0.5)
-    assert prepare_array(np.zeros(8000), 8000, 16000).shape == (16000,)
 
 
 def test_model_speaker_statistics_change_the_input(recognizer, voice):

@@ -5,7 +5,7 @@ Every failure a user can cause (missing, empty, truncated, non-audio, NaN/inf) i
 """
 
 from ssaser.audio.header import DEFAULT_LIMITS, AudioInfo, AudioLimits, probe_audio
-from ssaser.audio.io import decode_audio, iter_audio_blocks, load_audio, load_many
+from ssaser.audio.io import decode_audio, iter_audio_blocks, load_audio, load_many, prepare_array
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -15,5 +15,6 @@ __all__ = [
     "iter_audio_blocks",
     "load_audio",
     "load_many",
+    "prepare_array",
     "probe_audio",
 ]

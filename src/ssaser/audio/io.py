@@ -11,7 +11,7 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, Iterator, Sequence
+from typing import Any, BinaryIO, Iterator, Sequence
 
 import numpy as np
 import soundfile as sf
@@ -218,3 +218,45 @@ def iter_audio_blocks(
                 break
         if pending_len:
             yield np.concatenate(pending)
+
+
+def prepare_array(array: Any, sample_rate: int, target_rate: int, source: str = "<array>",
+                  limits: AudioLimits | None = None) -> np.ndarray:
+    """An in-memory signal as float32 mono at ``target_rate``.
+
+    Parameters
+    ----------
+    array : array-like
+        ``(samples,)`` or ``(samples, channels)`` (soundfile's layout); floats in [-1, 1], or
+        integers (scaled by their type's full scale).
+    sample_rate : int
+        Its rate; other than ``target_rate`` it is resampled with soxr (as files are).
+    limits : AudioLimits, optional
+        Accepted rates and duration (default: no duration limit, any positive rate).
+
+    Returns
+    -------
+    np.ndarray
+        ``(samples,)`` float32; unlike files, not clipped (the caller's floats are kept as given).
+
+    Raises
+    ------
+    AudioError
+        Non-numeric samples, a wrong shape, NaN/inf, a non-positive rate, or one outside ``limits``.
+    """
+    wave = np.asarray(array)
+    if np.issubdtype(wave.dtype, np.integer):
+        wave = wave / float(np.iinfo(wave.dtype).max + 1)
+    elif not np.issubdtype(wave.dtype, np.floating):
+        raise AudioError(source, f"expected numeric samples, got dtype {wave.dtype}")
+    if wave.ndim not in (1, 2) or (wave.ndim == 2 and wave.shape[1] == 0):
+        raise AudioError(source, f"expected (samples,) or (samples, channels), got shape {np.shape(array)}")
+    wave = _to_mono(wave[:, None] if wave.ndim == 1 else wave)
+    _check_finite(wave, source)
+    if sample_rate <= 0:
+        raise AudioError(source, f"sample rate must be positive, got {sample_rate}")
+    if limits is not None:
+        limits.check(source, sample_rate, wave.size)
+    if sample_rate != target_rate and wave.size:
+        wave = soxr.resample(wave, sample_rate, target_rate, quality=RESAMPLE_QUALITY).astype(np.float32)
+    return wave

@@ -17,8 +17,7 @@ import numpy as np
 import soxr
 import torch
 
-from ssaser.audio import AudioLimits, iter_audio_blocks
-from ssaser.audio.io import RESAMPLE_QUALITY
+from ssaser.audio import AudioLimits, iter_audio_blocks, prepare_array
 from ssaser.errors import AudioError, SsaserError
 from ssaser.features import FeatureConfig
 from ssaser.features.frontends import get_frontend
@@ -43,41 +42,6 @@ BLOCK_SECONDS = 10.0
 
 #: A file path, the bytes of an audio file, or an in-memory signal with its sample rate.
 AudioInput = Union[str, Path, bytes, tuple[np.ndarray, int]]
-
-
-def prepare_array(array: Any, sample_rate: int, target_rate: int, source: str = "<array>",
-                  limits: AudioLimits | None = None) -> np.ndarray:
-    """An in-memory signal as float32 mono at ``target_rate``.
-
-    Parameters
-    ----------
-    array : array-like
-        ``(samples,)`` or ``(samples, channels)`` (soundfile's layout); floats in [-1, 1], or
-        integers (scaled by their type's full scale).
-    sample_rate : int
-        Its rate; other than ``target_rate`` it is resampled with soxr (as files are).
-    limits : AudioLimits, optional
-        Accepted rates and duration (default: no duration limit, any positive rate).
-    """
-    wave = np.asarray(array)
-    if np.issubdtype(wave.dtype, np.integer):
-        wave = wave / float(np.iinfo(wave.dtype).max + 1)
-    elif not np.issubdtype(wave.dtype, np.floating):
-        raise AudioError(source, f"expected numeric samples, got dtype {wave.dtype}")
-    if wave.ndim == 2:
-        wave = wave.mean(axis=1, dtype=np.float64)
-    if wave.ndim != 1:
-        raise AudioError(source, f"expected (samples,) or (samples, channels), got shape {np.shape(array)}")
-    wave = np.ascontiguousarray(wave, dtype=np.float32)
-    if not np.isfinite(wave).all():
-        raise AudioError(source, "holds NaN or infinite samples")
-    if sample_rate <= 0:
-        raise AudioError(source, f"sample rate must be positive, got {sample_rate}")
-    if limits is not None:
-        limits.check(source, sample_rate, wave.size)
-    if sample_rate != target_rate and wave.size:
-        wave = soxr.resample(wave, sample_rate, target_rate, quality=RESAMPLE_QUALITY).astype(np.float32)
-    return wave
 
 
 @dataclass
