@@ -34,7 +34,7 @@ class SelectedFold:
 
 
 def selected_folds(run: Path, models: Sequence[str] | None = None) -> Iterator[SelectedFold]:
-    """Every (system, fold) of ``run`` that has a best checkpoint, in fold order per system."""
+    """Every finished (system, fold) of ``run`` with its best checkpoint, in fold order per system."""
     cfg = json.loads((run / "cv_config.json").read_text())
     models = list(models or cfg["configs"])
     overrides = {k: v for k, v in cfg["configs"][models[0]].items() if k != "model"}
@@ -48,8 +48,9 @@ def selected_folds(run: Path, models: Sequence[str] | None = None) -> Iterator[S
         config = exp.configs[model]
         spec = config.model_spec()
         for k, fold in enumerate(exp.folds):
-            checkpoints = sorted((run / model / f"fold_{k}" / "checkpoints").glob("best-*.ckpt"))
-            if not checkpoints:
+            fold_dir = run / model / f"fold_{k}"
+            checkpoints = sorted((fold_dir / "checkpoints").glob("best-*.ckpt"))
+            if not checkpoints or not (fold_dir / "result.json").is_file():  # unfinished: not selected yet
                 continue
             sets = task_sets(exp.corpus, FoldTask(k, fold, model, config, run, exp.reported))
             module = module_from_spec(spec, n_emotions, len(sets.speakers))
