@@ -1,4 +1,4 @@
-"""The packaged augmentations: SpecAugment masks and Gaussian noise, reproducible per (seed, epoch, batch)."""
+"""The packaged augmentations: SpecAugment masks, Gaussian noise and mel warping, reproducible per (seed, epoch, batch)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,24 @@ def test_noise_and_bad_options():
         build_augmentations([{"name": "specaugment", "time_width": -3}])
     with pytest.raises(AugmentationError, match="gaussian-noise: std must be a number"):
         build_augmentations([{"name": "gaussian-noise", "std": "loud"}])
+
+
+def test_mel_warp_moves_a_spectral_peak_keeps_padding_and_repeats_per_step():
+    (warp,) = build_augmentations([{"name": "mel-warp", "max_warp": 0.2}])
+    x = torch.zeros(32, 3, 12, 40)
+    x[:, :, :8, 20] = 1.0  # one peak at bin 20 in the audio frames; frames 8+ are padding
+    labels = torch.zeros(32, dtype=torch.long)
+    out = warp(x, labels, step_generator(5, epoch=3, batch=1))
+    assert out.shape == x.shape
+    assert (out[:, :, 8:] == 0).all()  # padding stays padding
+    assert torch.equal(out[:, 0], out[:, 1]) and torch.equal(out[:, 0], out[:, 2])  # one warp per example
+    peak = out[:, 0, 0].argmax(dim=-1).float()  # bin k reads k * alpha: the peak lands near 20 / alpha
+    assert peak.min() >= 20 / 1.2 - 1 and peak.max() <= 20 / 0.8 + 1
+    assert len(set(peak.tolist())) > 3  # examples get different factors
+    assert torch.equal(out, warp(x, labels, step_generator(5, epoch=3, batch=1)))
+    assert not torch.equal(out, warp(x, labels, step_generator(5, epoch=4, batch=1)))
+    (identity,) = build_augmentations([{"name": "mel-warp", "max_warp": 0}])
+    y = torch.randn(4, 3, 10, 40)
+    torch.testing.assert_close(identity(y, labels[:4], step_generator(0, 0, 0)), y)
+    with pytest.raises(AugmentationError, match="mel-warp: max_warp must be a number in"):
+        build_augmentations([{"name": "mel-warp", "max_warp": 0.9}])

@@ -86,10 +86,10 @@ def test_ddp_two_processes_on_cpu(tiny_manifest, feature_cache, tmp_path):
     assert len(json.loads((out / "train.json").read_text())["history"]) == 1
 
 
-@pytest.mark.parametrize("augment", [(), ("--set", "augment=[{name: specaugment, time_width: 20}]",
+@pytest.mark.parametrize("augment", [(), ("--set", "augment=[{name: specaugment, time_width: 20}, {name: mel-warp}]",
                                           "--set", "lr_schedule=cosine", "--set", "warmup_epochs=1",
                                           "--set", "label_smoothing=0.1", "--set", "ema_decay=0.9")],
-                         ids=["plain", "specaugment-cosine-warmup-smoothing-ema"])
+                         ids=["plain", "specaugment-melwarp-cosine-warmup-smoothing-ema"])
 def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_manifest, feature_cache, tmp_path, augment):
     common = ("--model", "ssa-crnn-r", "--epochs", "4", "--seed", "7", "--set", "batches_per_epoch=6", *augment)
     # The reference runs in this process (same code path, one interpreter start less), with the
