@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, Union
 
 import numpy as np
-import soxr
 import torch
 
 from ssaser.audio import AudioLimits, iter_audio_blocks, prepare_array
-from ssaser.errors import AudioError, SsaserError
+from ssaser.errors import SsaserError
 from ssaser.features import FeatureConfig
 from ssaser.features.frontends import get_frontend
 from ssaser.inference.backends import Backend, OnnxBackend, TorchBackend, score_jobs
