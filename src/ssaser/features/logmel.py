@@ -3,10 +3,10 @@
 Two equivalent spectrum paths (they agree to float32 rounding, see the tests):
 
 - eager (default): frames by ``unfold``, ``torch.fft.rfft`` - the fast one on a CPU;
-- export (``torch.onnx`` / ``torch.export`` / tracing, or ``use_dft_conv=True``): a strided
-  ``conv1d`` whose kernels are the Hamming-windowed DFT basis (cos and sin rows), because
-  ONNX has no complex tensors. Everything else (matmul with the mel filterbank, log, deltas
-  by slicing a replicate-padded tensor) exports as is.
+- export (``torch.onnx`` / ``torch.export`` / tracing, or ``real_dft=True``): real matrix
+  products (:class:`ssaser.features.real_dft.RealDftPower`), because ONNX has no complex
+  tensors. Everything else (matmul with the mel filterbank, log, deltas by slicing a
+  replicate-padded tensor) exports as is.
 
 Deltas: the regression over +-N frames with the edge frames replicated (HTK/Kaldi style).
 It equals ``librosa.feature.delta(x, width=2N+1, mode="nearest")``; librosa's default
@@ -28,6 +28,7 @@ from torch.nn import functional as F
 
 from ssaser.errors import AudioError
 from ssaser.features.config import FeatureConfig
+from ssaser.features.real_dft import RealDftPower
 
 #: Blocks of consecutive mel filters in the banded filterbank product (4 was the fastest).
 MEL_BLOCKS = 4
@@ -56,28 +57,25 @@ class LogMel3D(nn.Module):
     ----------
     config : FeatureConfig
         Front-end settings; the filterbank comes from ``librosa.filters.mel``.
-    use_dft_conv : bool
-        Always use the conv1d DFT path (the one used for export) instead of ``rfft``.
+    real_dft : bool
+        Always use the export path (:class:`~ssaser.features.real_dft.RealDftPower`) instead of ``rfft``.
 
     Notes
     -----
-    The buffers (window, filterbank, DFT basis) are derived from ``config`` and not saved in
+    The buffers (window, filterbank, DFT bases) are derived from ``config`` and not saved in
     ``state_dict``: a model file holds the config, not these constants.
     """
 
-    def __init__(self, config: FeatureConfig | None = None, use_dft_conv: bool = False) -> None:
+    def __init__(self, config: FeatureConfig | None = None, real_dft: bool = False) -> None:
         super().__init__()
         self.config = config = config or FeatureConfig()
-        self.use_dft_conv = use_dft_conv
+        self.real_dft = real_dft
         # Periodic Hamming (scipy/librosa "hamming" with fftbins=True), as librosa.stft uses.
         window = librosa.filters.get_window("hamming", config.win_length, fftbins=True)
         mel = librosa.filters.mel(
             sr=config.sample_rate, n_fft=config.n_fft, n_mels=config.n_mels,
             fmin=config.fmin, fmax=config.fmax,
         )  # (n_mels, n_fft // 2 + 1)
-        bins = np.arange(config.n_fft // 2 + 1)
-        angle = 2.0 * np.pi * np.outer(bins, np.arange(config.win_length)) / config.n_fft
-        basis = np.concatenate([np.cos(angle), np.sin(angle)]) * window  # (2 * bins, win)
         # The window zero-extended to n_fft: n_fft-long frames times it equal win-long frames
         # zero-padded to n_fft, without a copy per frame.
         padded_window = np.zeros(config.n_fft)
@@ -96,18 +94,13 @@ class LogMel3D(nn.Module):
             self.mel_blocks.append((start, stop))
             weights = torch.tensor(pairs[start:stop, filters], dtype=torch.float32)
             self.register_buffer(f"mel_block_{block}", weights, persistent=False)
-        self.register_buffer(
-            "dft_basis", torch.tensor(basis[:, None, :], dtype=torch.float32), persistent=False
-        )
+        self.export_power = RealDftPower(window, config.hop_length, config.n_fft)
 
     def mel_power(self, wave: torch.Tensor) -> torch.Tensor:
         """``(batch, samples)`` -> mel-band power ``(batch, frames, n_mels)`` (before the log)."""
         cfg = self.config
-        if self.use_dft_conv or _exporting():
-            out = F.conv1d(wave.unsqueeze(1), self.dft_basis, stride=cfg.hop_length)
-            out = out * out  # (batch, 2 * bins, frames): cos rows then sin rows
-            bins = cfg.n_fft // 2 + 1
-            return torch.matmul((out[:, :bins] + out[:, bins:]).transpose(1, 2), self.mel_basis)
+        if self.real_dft or _exporting():
+            return torch.matmul(self.export_power(wave), self.mel_basis)
         padded = F.pad(wave, (0, cfg.n_fft - cfg.win_length))
         frames = padded.unfold(-1, cfg.n_fft, cfg.hop_length) * self.window  # (batch, frames, n_fft)
         spec = torch.view_as_real(torch.fft.rfft(frames)).flatten(-2)  # (batch, frames, 2 * bins)

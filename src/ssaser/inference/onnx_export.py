@@ -2,8 +2,9 @@
 
 The exported graph is the one the torch backend runs, with the same inputs (audio spans, window
 offsets, valid frames, normalisation statistics), so ``predict --backend onnx`` gives the same
-answers. The front end exports through its conv1d DFT path (ONNX has no complex tensors); if
-the export with it fails, the graph is exported from features instead and the result says so.
+answers. The front end exports through its real-valued DFT path (ONNX has no complex tensors:
+:mod:`ssaser.features.real_dft`); if the export with it fails, the graph is exported from
+features instead and the result says so.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ssaser.inference.graph import build_graph
 
 log = logging.getLogger(__name__)
 
-#: ONNX operator set per exporter: 17 has every op the graph uses (LSTM, GatherElements, Conv
+#: ONNX operator set per exporter: 17 has every op the graph uses (LSTM, GatherElements, MatMul
 #: for the DFT); the dynamo exporter implements 18 and up (it would convert 17 down, noisily).
 EXPORTERS = {"torchscript": 17, "dynamo": 18}
 
