@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from signals import make_tone
+
 
 def _data_root() -> Path | None:
     value = os.environ.get("SSASER_DATA")
@@ -40,15 +42,6 @@ def ravdess_dir(data_root: Path) -> Path:
     if not path.is_dir():
         pytest.skip(f"RAVDESS not found under {path}")
     return path
-
-
-def make_tone(seconds: float = 1.0, sample_rate: int = 16000, freq: float = 220.0, seed: int = 0) -> np.ndarray:
-    """A harmonic tone with a little noise, float32 in [-1, 1], shape ``(samples,)``."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * sample_rate)) / sample_rate
-    wave = sum(np.sin(2 * np.pi * freq * k * t) / k for k in range(1, 6))
-    wave = 0.3 * wave / np.max(np.abs(wave)) + 0.01 * rng.standard_normal(t.size)
-    return wave.astype(np.float32)
 
 
 @pytest.fixture

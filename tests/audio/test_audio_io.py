@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import make_tone
+from signals import make_tone
 from ssaser.audio import decode_audio, iter_audio_blocks, load_audio, load_many, prepare_array
 from ssaser.errors import AudioError
 

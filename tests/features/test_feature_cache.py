@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import make_tone
+from signals import make_tone
 from ssaser.audio import load_audio
 from ssaser.errors import AudioError
 from ssaser.features import FeatureCache, FeatureConfig, compute_features

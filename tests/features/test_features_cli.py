@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import make_tone
+from signals import make_tone
 from ssaser.audio import load_audio
 from ssaser.cli.main import main
 from ssaser.features import compute_features, segment_features

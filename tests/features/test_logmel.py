@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import make_tone
+from signals import make_tone
 from ssaser.errors import AudioError
 from ssaser.features import FeatureConfig, LogMel3D, compute_features, compute_features_batch
 
