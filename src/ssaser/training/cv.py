@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Mapping, Sequence
 
 from ssaser.data.combined import manifest_record
 from ssaser.errors import SsaserError
-from ssaser.evaluation.metrics import paired_comparisons, summarize_folds
 from ssaser.evaluation.outputs import write_outputs
 from ssaser.evaluation.report import write_report
 from ssaser.atomic_files import atomic_write_json
@@ -28,64 +26,8 @@ from ssaser.training.config import TrainConfig, load_config
 from ssaser.training.corpus_data import CorpusData, load_corpus, print_corpus_summary
 from ssaser.training.fit import TrainerOptions
 from ssaser.training.cv_executors import run_here, run_in_workers, run_on_dask_cluster
+from ssaser.training.cv_results import assemble_results, check_same_run, complete_prefix
 from ssaser.training.fold_task import FoldTask
-from ssaser.training.provenance import machine_description
-
-
-def _complete_prefix(done: Mapping[str, Mapping[int, dict]]) -> dict[str, list[dict]]:
-    """Per system, the entries of folds 0..K-1, K being the first fold some system lacks."""
-    k = 0
-    while done and all(k in entries for entries in done.values()):
-        k += 1
-    return {m: [entries[i] for i in range(k)] for m, entries in done.items()}
-
-
-def _check_same_run(out_dir: Path, signature: dict) -> None:
-    path = out_dir / "cv_config.json"
-    if path.is_file():
-        previous = json.loads(path.read_text())
-        if previous != signature:
-            changed = sorted(k for k in set(previous) | set(signature) if previous.get(k) != signature.get(k))
-            raise SsaserError(f"{out_dir} holds a run with another configuration ({', '.join(changed)} differ): "
-                              "use another --out")
-    else:
-        atomic_write_json(signature, path)
-
-
-def assemble_results(corpus: CorpusData, fold_list: list, entries: dict[str, list[dict]], signature: dict,
-                     preset: str, reported: str, command: str | None, start: float) -> dict:
-    """The ``results.json`` mapping of the folds finished so far (``folds_completed``)."""
-    done = min(len(e) for e in entries.values())
-    models = {m: {"folds": e[:done], "summary": summarize_folds(e[:done])} for m, e in entries.items()}
-    return {
-        "corpus": {"name": corpus.name, "manifest": signature["manifest"], "utterances": len(corpus.df),
-                   "speakers": int(corpus.df["speaker"].nunique()), "emotions": corpus.emotions,
-                   **({"emotion_selection": signature["emotions"], "left_out": corpus.dropped}
-                      if signature.get("emotions") else {})},
-        "protocol": signature["protocol"], "folds": len(fold_list), "folds_completed": done,
-        "folds_description": [f.describe() for f in fold_list],
-        "test_fraction": signature["test_fraction"], "split_seed": signature["split_seed"],
-        **({"folds_from": signature["folds_from"]["source"]} if signature.get("folds_from") else {}),
-        **({"validation": "held-out training speakers" if signature.get("val_by_speaker")
-            else "a random share of the non-test rows"} if reported == "test" else {}),
-        "reported_split": "test" if reported == "test" else "validation",
-        "selection_saw_reported_data": reported == "val",
-        "unseen_speaker_norm": next(iter(signature["configs"].values())).get("unseen_speaker_norm", "global"),
-        "preset": preset,
-        "configs": signature["configs"],
-        # The resolved network sizes and options (defaults included), as the runs used them.
-        "model_configs": {m: TrainConfig.from_dict(c).model_spec().model_config.to_dict()
-                          for m, c in signature["configs"].items()},
-        "models": models,
-        # UAR of each two systems compared fold by fold (ssaser.evaluation.paired_comparisons).
-        "paired": paired_comparisons(models),
-        "run": {
-            "command": command or " ".join(sys.argv),
-            "machine": machine_description(),
-            "wall_seconds_this_invocation": round(time.time() - start, 1),
-            "training_seconds_all_folds": round(sum(x["seconds"] for e in entries.values() for x in e), 1),
-        },
-    }
 
 
 @dataclass(frozen=True)
@@ -229,7 +171,7 @@ def _prepare(plan: CvPlan, run: CvRun, out_dir: Path, corpus: CorpusData | None)
     print_corpus_summary(corpus, "[cv]")
     fold_list = make_folds(corpus.df, plan.protocol, plan.folds, plan.split_seed, test_fraction=plan.test_fraction,
                            val_by_speaker=plan.val_by_speaker)
-    _check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
+    check_same_run(out_dir, signature)  # only once the folds are valid: a typo leaves no trace
     reported = "test" if any(f.has_test for f in fold_list) else "val"
     return _Experiment(plan, configs, spec, signature, corpus, fold_list, reported, {m: {} for m in plan.models})
 
@@ -249,7 +191,7 @@ def _pending_tasks(exp: _Experiment, out_dir: Path, n_run: int, save_models: boo
 
 def _results(exp: _Experiment, run: CvRun, start: float) -> dict:
     first = next(iter(exp.configs.values()))
-    return assemble_results(exp.corpus, exp.folds, _complete_prefix(exp.done), exp.signature, first.preset,
+    return assemble_results(exp.corpus, exp.folds, complete_prefix(exp.done), exp.signature, first.preset,
                             exp.reported, run.command, start)
 
 
@@ -259,7 +201,7 @@ def _record(exp: _Experiment, run: CvRun, out_dir: Path, start: float, task: Fol
     print(f"[cv] fold {task.k + 1}/{len(exp.folds)}, {task.model}: {exp.reported} UAR {100 * entry['uar']:.1f}% "
           f"(best epoch {entry['best_epoch'] + 1} of {entry['epochs']}, {entry['seconds']:.0f} s)", flush=True)
     # Partial results after every task: an interrupted run still has a readable summary.
-    if any(_complete_prefix(exp.done).values()):
+    if any(complete_prefix(exp.done).values()):
         partial = _results(exp, run, start)
         atomic_write_json(partial, out_dir / "results.json")
         write_report(partial, out_dir / "report.md")
