@@ -41,75 +41,16 @@ reported figures use the same validation part, which is optimistic. With
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
+from ssaser.data.fold import EMPTY_PART, Fold
 from ssaser.data.protocols import PROTOCOLS
 from ssaser.errors import ManifestError, SsaserWarning
 
 __all__ = ["PROTOCOLS", "Fold", "make_folds", "thin_groups"]
-
-
-_EMPTY = np.zeros(0, dtype=np.int64)
-
-
-@dataclass(frozen=True, eq=False)  # eq on index arrays would be ambiguous; compare parts explicitly
-class Fold:
-    """One fold of a protocol.
-
-    Attributes
-    ----------
-    protocol : str
-        ``sd-random``, ``sd-phrase``, ``loso`` or ``given``.
-    fold : int
-        0-based fold number.
-    n_folds : int
-        Folds in the protocol.
-    train, val, test : numpy.ndarray
-        ``(n,)`` int64 sorted positions (``df.iloc``) of each part; ``test`` is empty when
-        there is no separate test part.
-    has_test : bool
-        Whether a separate test part exists (if not, selection and report share ``val``).
-    val_groups, test_groups : tuple of str
-        The phrases (``sd-phrase``) or speakers (``loso``) of the held-out parts; empty
-        for ``sd-random``, where they are random utterances.
-    """
-
-    protocol: str
-    fold: int
-    n_folds: int
-    train: np.ndarray
-    val: np.ndarray
-    test: np.ndarray = field(default_factory=lambda: _EMPTY)
-    has_test: bool = False
-    val_groups: tuple[str, ...] = ()
-    test_groups: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        """One line: protocol, fold, part sizes, what is held out, and whether selection saw the test."""
-
-        def groups(names: tuple[str, ...]) -> str:
-            if not names:
-                return ""
-            kind = "phrase" if self.protocol == "sd-phrase" else "speaker"
-            shown = ", ".join(names[:4]) + (f", ... ({len(names)})" if len(names) > 4 else "")
-            return f" ({kind}{'s' if len(names) > 1 else ''} {shown})"
-
-        head = (f"{self.protocol} fold {self.fold + 1}/{self.n_folds}: train {self.train.size}, "
-                f"val {self.val.size}{groups(self.val_groups)}")
-        if self.has_test:
-            return f"{head}, test {self.test.size}{groups(self.test_groups)}; selection never saw the test part"
-        return f"{head}; no separate test part: selection and report both use the validation part (the paper's way, optimistic)"
-
-    def to_dict(self) -> dict:
-        """JSON-able summary (sizes and groups, not the index arrays)."""
-        return {"protocol": self.protocol, "fold": self.fold, "n_folds": self.n_folds,
-                "train": int(self.train.size), "val": int(self.val.size), "test": int(self.test.size),
-                "has_test": self.has_test, "val_groups": list(self.val_groups),
-                "test_groups": list(self.test_groups)}
 
 
 def _sorted(positions: np.ndarray) -> np.ndarray:
@@ -140,7 +81,7 @@ def _random_splits(df: pd.DataFrame, positions: np.ndarray, fraction: float, n_s
 
 def _sd_random(df, folds, seeds, test_fraction, val_fraction) -> list[Fold]:
     everything = np.arange(len(df), dtype=np.int64)
-    test = _EMPTY
+    test = EMPTY_PART
     if test_fraction > 0:
         everything, test = _random_splits(df, everything, test_fraction, 1, seeds[0])[0]
     splits = _random_splits(df, everything, val_fraction, folds, seeds[1])
@@ -228,7 +169,7 @@ def _loso(df, folds, seeds, test_fraction, val_fraction, val_by_speaker=False) -
             train, val = _validation_part(df, others, val_fraction, (seeds[1] + i) % 2**32, val_by_speaker)
             out.append(Fold("loso", i, folds, _sorted(train), _sorted(val), held_out, True, (), names_out))
         else:
-            out.append(Fold("loso", i, folds, others, held_out, _EMPTY, False, names_out))
+            out.append(Fold("loso", i, folds, others, held_out, EMPTY_PART, False, names_out))
     return out
 
 

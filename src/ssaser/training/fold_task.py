@@ -33,7 +33,7 @@ class FoldTask:
     """What one worker needs to train ``model`` on fold ``k`` (picklable)."""
 
     k: int
-    fold: object  # ssaser.data.splits.Fold
+    fold: object  # ssaser.data.fold.Fold
     model: str
     config: TrainConfig
     fold_dir: Path
