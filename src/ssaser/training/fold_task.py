@@ -18,6 +18,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from ssaser.atomic_files import atomic_write_json
+from ssaser.data.fold import Fold
 from ssaser.features.frontends import DEFAULT_FRONTEND
 from ssaser.training.config import TrainConfig
 from ssaser.training.corpus_data import CorpusData, load_corpus
@@ -33,7 +34,7 @@ class FoldTask:
     """What one worker needs to train ``model`` on fold ``k`` (picklable)."""
 
     k: int
-    fold: object  # ssaser.data.fold.Fold
+    fold: Fold
     model: str
     config: TrainConfig
     fold_dir: Path
