@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from ssaser.cli.main import main
@@ -94,12 +95,20 @@ def test_cv_on_given_folds_from_a_file(tiny_manifest, feature_cache, tmp_path, c
         norms = fold["unseen_speaker_norms"]  # the same model scored both ways; global is the reported one
         assert norms["global"]["uar"] == fold["uar"] and 0 <= norms["self"]["uar"] <= 1
         assert (out / "acrnn" / f"fold_{k}" / "model" / "config.json").is_file()
+        with np.load(out / "acrnn" / f"fold_{k}" / "outputs.npz") as saved:  # for ssaser ensemble
+            assert set(saved["speakers"].tolist()) == tested and saved["speakers"].shape == saved["labels"].shape
     assert f"defined by `{folds}`" in (out / "report.md").read_text()
     assert "## Per speaker (reported part)" in (out / "report.md").read_text()
     assert "## Attention (reported segments, mean over folds)" in (out / "report.md").read_text()
     assert "## Unseen speakers normalised two ways" in (out / "report.md").read_text()
     assert _cv(tiny_manifest, feature_cache, tmp_path / "x", "--folds-from", str(folds), "--protocol", "loso") == 1
     assert "goes with --protocol given" in capsys.readouterr().err
+    # A system averaged with itself is itself: the ensemble reads the run's saved posteriors and speakers.
+    assert main(["ensemble", f"a={out / 'acrnn'}", f"b={out / 'acrnn'}", "--out", str(tmp_path / "ens")]) == 0
+    ensemble = json.loads((tmp_path / "ens" / "results.json").read_text())["models"]
+    assert [f["uar"] for f in ensemble["ensemble"]["folds"]] == [f["uar"] for f in results["models"]["acrnn"]["folds"]]
+    assert [f["per_speaker"] for f in ensemble["ensemble"]["folds"]] == [
+        f["per_speaker"] for f in results["models"]["acrnn"]["folds"]]
 
 
 def test_cv_max_folds_runs_the_first_folds_and_a_rerun_completes_them(tiny_manifest, feature_cache, tmp_path, capsys):

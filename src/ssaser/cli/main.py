@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "table1",
     "demo",
     "compare",
+    "ensemble",
     "models",
     "enroll",
     "predict",

@@ -60,11 +60,12 @@ def write_outputs(results: Mapping, out_dir: str | Path) -> list[Path]:
         name = display_name(model)
         written.append(plot_confusion(entry["summary"]["confusion"], emotions, out_dir / f"confusion_{model}.png",
                                       f"{name}: {results['reported_split']} folds summed"))
-        histories[name] = [f["history"] for f in entry["folds"]]
+        if any(f.get("history") for f in entry["folds"]):  # an ensemble trained nothing
+            histories[name] = [f["history"] for f in entry["folds"]]
         npz = out_dir / model / "fold_0" / "outputs.npz"
         if npz.is_file():
             with np.load(npz) as data:
-                if data["embeddings"].shape[0] >= 5:  # t-SNE needs a few points
+                if "embeddings" in data and data["embeddings"].shape[0] >= 5:  # t-SNE needs a few points
                     written.append(plot_tsne(data["embeddings"], data["labels"], emotions,
                                              out_dir / f"tsne_{model}.png", f"{name}: emotion embeddings (fold 1)"))
     attention = _attention_plot(results, out_dir)

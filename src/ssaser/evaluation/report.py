@@ -183,6 +183,17 @@ def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
             ""]
 
 
+def ensemble_lines(results: Mapping) -> list[str]:
+    """What an ensemble's results combine (:mod:`ssaser.evaluation.ensemble`); empty for a cv run."""
+    ensemble = results.get("ensemble")
+    if not ensemble:
+        return []
+    members = "; ".join(f"`{m['label']}` ({m['folder']})" for m in ensemble["members"])
+    return [f"- **Ensemble**: {ensemble['combination']}, of {members}. Nothing was retrained; the members' "
+            "rows are their own runs on the same folds. Members chosen by looking at these reported figures "
+            "would make the ensemble's figure optimistic."]
+
+
 def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
     """Markdown text of the report for a ``results.json`` mapping (see ``ssaser.training.cv``).
 
@@ -202,6 +213,7 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
         + (f", test fraction {results['test_fraction']}" if results.get("test_fraction")
            and results["protocol"] != "given" else ""),
         *([f"- Validation (model selection): {results['validation']}"] if results.get("validation") else []),
+        *ensemble_lines(results),
         f"- Reported split: **{reported}**; model selection (best-UAR epoch) "
         + ("**saw** the reported data (the paper's protocol: optimistic)."
            if results.get("selection_saw_reported_data") else "never saw the reported data."),
@@ -218,11 +230,12 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
     for name, entry in models.items():
         s = entry["summary"]
         folds = entry["folds"]
-        best = sum(f["best_epoch"] + 1 for f in folds) / len(folds)  # results.json keeps Lightning's 0-based
-        ran = sum(f["epochs"] for f in folds) / len(folds)
+        # results.json keeps Lightning's 0-based epochs; an ensemble (nothing trained) has none
+        best = [f["best_epoch"] + 1 for f in folds if f.get("best_epoch") is not None]
+        ran = [f["epochs"] for f in folds if f.get("epochs") is not None]
         lines.append(
             f"| {display_name(name)} | {_pct(s['uar'])} | {_pct(s['wa'])} | {_pct(s['macro_f1'])} "
-            f"| {len(folds)} | {best:.1f} | {ran:.1f} |"
+            f"| {len(folds)} | {f'{fmean(best):.1f}' if best else '—'} | {f'{fmean(ran):.1f}' if ran else '—'} |"
         )
     lines += ["", "Values are mean ± half-width of the 95% confidence interval (Student's t over folds)."]
     statement = ordering_statement(models)

@@ -63,7 +63,8 @@ def validation_swing(folds: list[Mapping]) -> float | None:
     return sum(swings) / len(swings) if swings else None
 
 
-def _check_same_folds(base: Mapping, cand: Mapping) -> None:
+def check_same_folds(base: Mapping, cand: Mapping) -> None:
+    """Raise :class:`SsaserError` unless two ``results.json`` mappings ran the same folds."""
     for key in _FOLD_KEYS:
         if base.get(key) != cand.get(key):
             raise SsaserError(f"the runs do not share their folds: {key} is {base.get(key)!r} and {cand.get(key)!r}")
@@ -103,7 +104,7 @@ def compare_runs(base: Mapping, cand: Mapping, metric: str = "uar",
     SsaserError
         When the folds differ, or no system shares two completed folds.
     """
-    _check_same_folds(base, cand)
+    check_same_folds(base, cand)
     defaults = defaults or {}
 
     def settings(run: Mapping, system: str) -> dict:

@@ -131,6 +131,8 @@ def save_fold(fold_dir: Path, fold, trained, reported: str, seconds: float,
         fold_dir / "outputs.npz",
         embeddings=outputs["utterance_embeddings"], labels=data.utterance_emotion,
         probs=outputs["utterance_probs"], **_sample_for_attention(outputs, data),
+        # the speaker of each utterance: an ensemble of runs (ssaser ensemble) breaks its score down by them
+        **({"speakers": np.asarray([str(s) for s in speakers])} if speakers is not None else {}),
     )
     atomic_write_json(entry, fold_dir / "result.json")
     last = fold_dir / "checkpoints" / "last.ckpt"
