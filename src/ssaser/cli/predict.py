@@ -57,14 +57,20 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speaker-stats", type=Path, metavar="FILE",
                         help="normalise with this speaker's statistics (from `ssaser enroll`); default: the model's global ones")
     parser.add_argument("--speaker", metavar="NAME", help="normalise with a training speaker's stored statistics")
+    parser.add_argument("--ensemble", action="append", metavar="MODEL",
+                        help="a further model (same emotions and features) whose posteriors are averaged with "
+                        "MODEL's; repeat for more (one forward pass each)")
 
 
 def load_recognizer(args: argparse.Namespace, batch_size: int = 16):
     """The :class:`~ssaser.inference.Recognizer` that the model options describe."""
+    from ssaser.cli.paths import require_model_dir
     from ssaser.inference import Recognizer
 
+    ensemble = [require_model_dir(member) for member in getattr(args, "ensemble", None) or []]
     return Recognizer.from_pretrained(args.model_dir, backend=args.backend, onnx_path=args.onnx,
-                                      speaker_stats=args.speaker_stats, speaker=args.speaker, batch_size=batch_size)
+                                      speaker_stats=args.speaker_stats, speaker=args.speaker, batch_size=batch_size,
+                                      ensemble=ensemble)
 
 
 def timeline_targets(inputs: list[Path], out: Path) -> list[Path]:

@@ -126,3 +126,42 @@ def enroll(
     normalizer = SpeakerNormalizer(std_floor=std_floor).fit(features, ["enrolled"] * len(paths))
     mean, std = normalizer.stats_for("enrolled")
     return SpeakerStats(mean, std, config, normalizer.frames["enrolled"], [str(p) for p in paths], speaker)
+
+
+def resolve_stats(model, speaker_stats: SpeakerStats | None = None, speaker: str | None = None,
+                  stats_source: str | None = None):
+    """The ``(3, n_mels)`` float32 statistics a model normalises with, and which they are.
+
+    Enrolled ``speaker_stats`` win over a training ``speaker`` of the model, which wins over
+    the model's global statistics.
+
+    Returns
+    -------
+    mean, std : np.ndarray
+        ``(3, n_mels)`` float32, contiguous.
+    normalization : Normalization
+        ``speaker-stats``, ``model-speaker`` or ``global``.
+
+    Raises
+    ------
+    SsaserError
+        Statistics made for other features, or a speaker the model did not train on.
+    """
+    from ssaser.inference.results import Normalization
+
+    known = model.normalizer.speakers if model.normalizer is not None else {}
+    if speaker_stats is not None:
+        speaker_stats.check_compatible(model.feature_config, stats_source or "speaker stats")
+        mean, std = speaker_stats.mean, speaker_stats.std
+        normalization = Normalization("speaker-stats", stats_source or speaker_stats.speaker)
+    elif speaker is not None:
+        if str(speaker) not in known:
+            names = ", ".join(sorted(known)) or "none stored"
+            raise SsaserError(f"speaker {speaker!r} is not one of the model's training speakers ({names})")
+        mean, std = model.speaker_stats(speaker)
+        normalization = Normalization("model-speaker", str(speaker))
+    else:
+        mean, std = model.speaker_stats(None)
+        normalization = Normalization("global")
+    return (np.ascontiguousarray(np.asarray(mean, dtype=np.float32)),
+            np.ascontiguousarray(np.asarray(std, dtype=np.float32)), normalization)

@@ -21,10 +21,11 @@ from ssaser.errors import SsaserError
 from ssaser.features import FeatureConfig
 from ssaser.features.frontends import get_frontend
 from ssaser.inference.backends import Backend, OnnxBackend, TorchBackend, score_jobs
-from ssaser.inference.enrollment import SpeakerStats
+from ssaser.inference.enrollment import SpeakerStats, resolve_stats
+from ssaser.inference.ensemble import EnsembleBackend, check_members
 from ssaser.inference.graph import build_graph
 from ssaser.inference.limits import NO_LIMITS, InferenceLimits
-from ssaser.inference.results import Normalization, Prediction, SegmentResult, mean_prediction, scores_dict
+from ssaser.inference.results import Prediction, SegmentResult, mean_prediction, scores_dict
 from ssaser.inference.timeline import Timeline
 from ssaser.inference.windows import (
     StreamEnd,
@@ -73,11 +74,15 @@ class Recognizer:
         Free description (model directory, backend) shown by the service's ``/health``.
     limits : InferenceLimits
         Bounds of every call (default none); a call can pass stricter ones.
+    members : sequence of (SerModel, Backend), optional
+        Further models of the same emotions and features: an ensemble whose window posteriors
+        are averaged (:mod:`ssaser.inference.ensemble`); each normalises with its own statistics.
     """
 
     def __init__(self, model: SerModel, backend: Backend | None = None, speaker_stats: SpeakerStats | None = None,
                  speaker: str | None = None, batch_size: int = 16, stats_source: str | None = None,
-                 info: dict[str, Any] | None = None, limits: InferenceLimits = NO_LIMITS) -> None:
+                 info: dict[str, Any] | None = None, limits: InferenceLimits = NO_LIMITS,
+                 members: Sequence[tuple[SerModel, Backend]] = ()) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= 4096:
             raise SsaserError(f"batch size must be an integer in [1, 4096], got {batch_size!r}")
         self.limits = limits
@@ -89,27 +94,20 @@ class Recognizer:
         self.context_frames = get_frontend(model.frontend_name).context(model.feature_config)
         self.batch_size = batch_size
         self.info = {"system": model.system_name, "backend": self.backend.name, **(info or {})}
-        known = model.normalizer.speakers if model.normalizer is not None else {}
-        if speaker_stats is not None:
-            speaker_stats.check_compatible(self.feature_config, stats_source or "speaker stats")
-            mean, std = speaker_stats.mean, speaker_stats.std
-            self.normalization = Normalization("speaker-stats", stats_source or speaker_stats.speaker)
-        elif speaker is not None:
-            if str(speaker) not in known:
-                names = ", ".join(sorted(known)) or "none stored"
-                raise SsaserError(f"speaker {speaker!r} is not one of the model's training speakers ({names})")
-            mean, std = model.speaker_stats(speaker)
-            self.normalization = Normalization("model-speaker", str(speaker))
-        else:
-            mean, std = model.speaker_stats(None)
-            self.normalization = Normalization("global")
-        self._mean = np.ascontiguousarray(np.asarray(mean, dtype=np.float32))
-        self._std = np.ascontiguousarray(np.asarray(std, dtype=np.float32))
+        self._mean, self._std, self.normalization = resolve_stats(model, speaker_stats, speaker, stats_source)
+        if members:
+            check_members([model, *(m for m, _ in members)])
+            # Each member normalises with its own statistics, resolved as the first model's were.
+            self.backend = EnsembleBackend([(self.backend, self._mean, self._std),
+                                            *((b, *resolve_stats(m, speaker_stats, speaker, stats_source)[:2])
+                                              for m, b in members)])
+            self.info.update(system=" + ".join([model.system_name, *(m.system_name for m, _ in members)]),
+                             backend=self.backend.name)
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path, *, backend: str = "torch", onnx_path: str | Path | None = None,
                         speaker_stats: str | Path | None = None, speaker: str | None = None,
-                        batch_size: int = 16) -> "Recognizer":
+                        batch_size: int = 16, ensemble: Sequence[str | Path] = ()) -> "Recognizer":
         """Load a model directory (``config.json`` + ``model.safetensors``).
 
         Parameters
@@ -127,22 +125,21 @@ class Recognizer:
             Use the stored statistics of this training speaker instead.
         batch_size : int
             Windows per forward pass.
+        ensemble : sequence of path or str, optional
+            Further model directories (or bundled names) whose posteriors are averaged with this
+            model's (same emotions and features; each on ``backend``, at its default ONNX path).
         """
-        from ssaser.models import load_model_dir
         from ssaser.models.pretrained import resolve_model
 
-        model_dir = resolve_model(model_dir)
-        model = load_model_dir(model_dir)
-        if backend == "torch":
-            runner: Backend = TorchBackend(build_graph(model))
-        elif backend == "onnx":
-            runner = OnnxBackend(onnx_path or default_onnx_path(model_dir), model.frontend, model.emotions)
-        else:
+        if backend not in ("torch", "onnx"):
             raise SsaserError(f"unknown backend {backend!r}; choose torch or onnx")
+        dirs = [resolve_model(d) for d in (model_dir, *ensemble)]
+        loaded = [_load(d, backend, onnx_path if i == 0 else None) for i, d in enumerate(dirs)]
         stats = SpeakerStats.load(speaker_stats) if speaker_stats is not None else None
-        # The directory's name only: a service must not show its file system to clients.
+        (model, runner), members = loaded[0], loaded[1:]
+        # The directories' names only: a service must not show its file system to clients.
         return cls(model, runner, stats, speaker, batch_size, Path(speaker_stats).name if speaker_stats else None,
-                   {"model": Path(model_dir).resolve().name})
+                   {"model": " + ".join(Path(d).resolve().name for d in dirs)}, members=members)
 
     @property
     def sample_rate(self) -> int:
@@ -281,6 +278,16 @@ class Recognizer:
             timeline = Timeline(source, self.labels, hop_frames * seconds_per_frame, self.window_seconds, duration,
                                 self.normalization, results(hop_frames))
         return prediction, timeline
+
+
+def _load(model_dir: str | Path, backend: str, onnx_path: str | Path | None) -> tuple[SerModel, Backend]:
+    """A model directory and the backend that runs it."""
+    from ssaser.models import load_model_dir
+
+    model = load_model_dir(model_dir)
+    if backend == "onnx":
+        return model, OnnxBackend(onnx_path or default_onnx_path(model_dir), model.frontend, model.emotions)
+    return model, TorchBackend(build_graph(model))
 
 
 def default_onnx_path(model_dir: str | Path) -> Path:
