@@ -130,3 +130,5 @@ def test_written_ensembles_report_and_pair_like_cv_runs(tmp_path):
     rows = compare_runs(read_results(tmp_path / "ens1"), read_results(tmp_path / "ens2"))
     row = next(r for r in rows if r["system"] == ENSEMBLE)
     assert row["reported"]["mean"] == 0 and row["folds"] == [0, 1]  # the order of members does not matter
+    assert row["changes"] == ["members: ['a.ssa-crnn-r=ssa-crnn-r', 'b.ssa-crnn-r=ssa-crnn-r'] -> "
+                              "['b.ssa-crnn-r=ssa-crnn-r', 'a.ssa-crnn-r=ssa-crnn-r']"]

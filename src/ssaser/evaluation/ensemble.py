@@ -174,8 +174,10 @@ def ensemble_results(members: Sequence[Member], command: str | None = None, star
         "folds_completed": len(shared),
         "unseen_speaker_norm": _shared_value(members, "unseen_speaker_norm"),
         "preset": _shared_value(members, "preset"),
-        "configs": {m.label: m.run["configs"].get(m.system, {}) for m in members},
-        "model_configs": {m.label: m.run.get("model_configs", {}).get(m.system, {}) for m in members},
+        # the ensemble's "setting" is its members, so ssaser compare names what two ensembles differ in
+        "configs": {**{m.label: m.run["configs"].get(m.system, {}) for m in members},
+                    ENSEMBLE: {"members": [f"{m.label}={m.system}" for m in members]}},
+        "model_configs": {**{m.label: m.run.get("model_configs", {}).get(m.system, {}) for m in members}, ENSEMBLE: {}},
         "ensemble": {"members": [{"label": m.label, "folder": str(m.folder), "system": m.system,
                                   "command": m.run.get("run", {}).get("command")} for m in members],
                      "combination": "mean of the members' utterance posteriors, equal weights"},
