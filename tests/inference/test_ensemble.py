@@ -69,3 +69,15 @@ def test_predict_cli_averages_repeated_ensemble_models(model_dir, other_dir, voi
     assert sum(row["scores"].values()) == pytest.approx(1.0, abs=1e-5)
     assert main(["predict", "--model", str(model_dir), "--ensemble", "no-such-model", str(voice_wav)]) == 1
     assert "no-such-model" in capsys.readouterr().err
+
+
+def test_self_normalisation_reaches_every_member(model_dir, other_dir, voice):
+    both = Recognizer.from_pretrained(model_dir, ensemble=[other_dir])
+    config = both.feature_config
+    stats = SpeakerStats(np.full((3, 40), -1.0), np.full((3, 40), 3.0), config, frames=500, speaker="s")
+    own = both.with_speaker_stats(stats, "self:s")
+    assert own.normalization.kind == "speaker-stats" and own.info["backend"] == "ensemble of 2 (torch)"
+    assert all(np.array_equal(m, np.full((3, 40), -1.0, np.float32)) for _, m, _ in own.backend.members)
+    alone = [Recognizer.from_pretrained(d, ensemble=()).with_speaker_stats(stats) for d in (model_dir, other_dir)]
+    expected = np.mean([list(r.classify(voice, 16000).scores.values()) for r in alone], axis=0)
+    np.testing.assert_allclose(list(own.classify(voice, 16000).scores.values()), expected, atol=1e-5)

@@ -74,3 +74,13 @@ def test_cli_writes_its_files_and_names_them(model_dir, labelled, tmp_path, caps
     assert results["metrics"]["n"] == 4 and results["training_overlap"] == 0
     assert "happiness" in results["left_out"]["--emotions"]
     assert "| speaker | utterances |" in (out / "report.md").read_text()
+
+
+def test_cli_scores_an_ensemble_a_model_with_itself_scores_alike(model_dir, labelled, tmp_path):
+    single, double = tmp_path / "single", tmp_path / "double"
+    assert main(["evaluate", str(model_dir), str(labelled), "--out", str(single), "--no-progress",
+                 "--speaker-norm", "self"]) == 0
+    assert main(["evaluate", str(model_dir), str(labelled), "--out", str(double), "--no-progress",
+                 "--speaker-norm", "self", "--ensemble", str(model_dir)]) == 0
+    a, b = (json.loads((p / "results.json").read_text()) for p in (single, double))
+    assert b["model"] == f"{model_dir.name} + {model_dir.name}" and a["metrics"] == b["metrics"]

@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="global: the model's training statistics (default); self: each speaker's own "
                         "statistics from their unlabelled audio here (transductive)")
     parser.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="(default torch)")
+    parser.add_argument("--ensemble", action="append", metavar="MODEL",
+                        help="a further model whose posteriors are averaged with MODEL's; repeat for more")
     parser.add_argument("--batch-size", type=arg_types.integer(1, 4096), default=32,
                         help="windows per forward pass (default 32)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
@@ -71,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     from ssaser.inference import Recognizer
     from ssaser.inference.evaluate import evaluate_manifests
 
-    recognizer = Recognizer.from_pretrained(model_dir, backend=args.backend, batch_size=args.batch_size)
+    ensemble = [require_model_dir(member) for member in args.ensemble or []]
+    recognizer = Recognizer.from_pretrained(model_dir, backend=args.backend, batch_size=args.batch_size,
+                                            ensemble=ensemble)
     evaluation = evaluate_manifests(recognizer, args.manifests, args.emotions, args.speaker_norm, args.progress)
     for path, error in evaluation.failed:
         print(f"ssaser evaluate: error: {error}", file=sys.stderr)
@@ -79,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     figure = plot_confusion(evaluation.metrics["confusion"], evaluation.labels, out / "confusion.png",
                             f"{model_dir.name}: UAR {100 * evaluation.metrics['uar']:.1f} %")
-    results = {"model": model_dir.name, "manifests": [str(Path(m).resolve()) for m in args.manifests],
+    results = {"model": " + ".join([model_dir.name, *(m.name for m in ensemble)]), "manifests": [str(Path(m).resolve()) for m in args.manifests],
                "command": "ssaser " + shlex.join(sys.argv[1:]),
                "training_overlap": training_overlap(model_dir, evaluation.predictions["file"].tolist()),
                **evaluation.to_dict(), "figures": [str(figure)]}

@@ -14,7 +14,7 @@ from ssaser.lazy_imports import lazy_getattr
 
 _EXPORTS = {
     "Normalization": "results", "Prediction": "results", "SegmentResult": "results",
-    "Recognizer": "recognizer", "default_onnx_path": "recognizer", "prepare_array": "recognizer",
+    "Recognizer": "recognizer", "default_onnx_path": "backends", "prepare_array": "recognizer",
     "SpeakerStats": "enrollment", "SpeakerStatsError": "enrollment", "enroll": "enrollment",
     "Timeline": "timeline", "InferenceLimits": "limits", "WorkLimitError": "limits",
 }

@@ -152,3 +152,24 @@ def score_jobs(
     for size in list(pending):
         yield from flush(size)
     yield from finished_ends()
+
+
+def load_with_backend(model_dir: str | Path, backend: str, onnx_path: str | Path | None = None):
+    """A model directory's :class:`~ssaser.models.SerModel` and the ``torch`` or ``onnx`` backend that runs it
+    (``onnx_path`` default: :func:`default_onnx_path`)."""
+    from ssaser.inference.graph import build_graph
+    from ssaser.models import load_model_dir
+
+    model = load_model_dir(model_dir)
+    if backend == "onnx":
+        return model, OnnxBackend(onnx_path or default_onnx_path(model_dir), model.frontend, model.emotions)
+    return model, TorchBackend(build_graph(model))
+
+
+def default_onnx_path(model_dir: str | Path) -> Path:
+    """Where ``ssaser export`` writes by default and ``--backend onnx`` looks: ``MODEL_DIR/model.onnx``,
+    else ``MODEL_DIR.onnx`` beside the directory."""
+    model_dir = Path(model_dir)
+    inside = model_dir / "model.onnx"
+    beside = model_dir.with_name(model_dir.name + ".onnx")
+    return beside if beside.is_file() and not inside.is_file() else inside

@@ -126,8 +126,7 @@ def evaluate_manifests(recognizer: Recognizer, manifests: str | Path | Sequence[
             files = rows["file"].tolist()
             stats = enroll(files, recognizer.feature_config, speaker=str(speaker),
                            **({"std_floor": floor} if floor is not None else {}))
-            own = Recognizer(recognizer.model, recognizer.backend, stats, batch_size=recognizer.batch_size,
-                             stats_source=f"self:{speaker}")
+            own = recognizer.with_speaker_stats(stats, f"self:{speaker}")
             results.update(_classify(own, files, failed, bar.update))
     bar.close()
     scored = df[df["file"].isin(results.keys())].reset_index(drop=True)

@@ -20,7 +20,7 @@ from ssaser.audio import AudioLimits, iter_audio_blocks, prepare_array
 from ssaser.errors import SsaserError
 from ssaser.features import FeatureConfig
 from ssaser.features.frontends import get_frontend
-from ssaser.inference.backends import Backend, OnnxBackend, TorchBackend, score_jobs
+from ssaser.inference.backends import Backend, TorchBackend, load_with_backend, score_jobs
 from ssaser.inference.enrollment import SpeakerStats, resolve_stats
 from ssaser.inference.ensemble import EnsembleBackend, check_members
 from ssaser.inference.graph import build_graph
@@ -88,6 +88,7 @@ class Recognizer:
         self.limits = limits
         self.model = model.eval()
         self.backend = backend if backend is not None else TorchBackend(build_graph(model))
+        self._own_backend, self._members = self.backend, list(members)  # for with_speaker_stats
         self.labels = list(model.emotions)
         self.feature_config: FeatureConfig = model.feature_config
         #: Frames of context each side a window needs (its front end's).
@@ -103,6 +104,11 @@ class Recognizer:
                                               for m, b in members)])
             self.info.update(system=" + ".join([model.system_name, *(m.system_name for m, _ in members)]),
                              backend=self.backend.name)
+
+    def with_speaker_stats(self, stats: SpeakerStats, source: str | None = None) -> "Recognizer":
+        """The same model(s) and backend(s), every model normalising with ``stats`` instead."""
+        return Recognizer(self.model, self._own_backend, stats, batch_size=self.batch_size, stats_source=source,
+                          limits=self.limits, members=self._members)
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path, *, backend: str = "torch", onnx_path: str | Path | None = None,
@@ -134,7 +140,7 @@ class Recognizer:
         if backend not in ("torch", "onnx"):
             raise SsaserError(f"unknown backend {backend!r}; choose torch or onnx")
         dirs = [resolve_model(d) for d in (model_dir, *ensemble)]
-        loaded = [_load(d, backend, onnx_path if i == 0 else None) for i, d in enumerate(dirs)]
+        loaded = [load_with_backend(d, backend, onnx_path if i == 0 else None) for i, d in enumerate(dirs)]
         stats = SpeakerStats.load(speaker_stats) if speaker_stats is not None else None
         (model, runner), members = loaded[0], loaded[1:]
         # The directories' names only: a service must not show its file system to clients.
@@ -278,22 +284,3 @@ class Recognizer:
             timeline = Timeline(source, self.labels, hop_frames * seconds_per_frame, self.window_seconds, duration,
                                 self.normalization, results(hop_frames))
         return prediction, timeline
-
-
-def _load(model_dir: str | Path, backend: str, onnx_path: str | Path | None) -> tuple[SerModel, Backend]:
-    """A model directory and the backend that runs it."""
-    from ssaser.models import load_model_dir
-
-    model = load_model_dir(model_dir)
-    if backend == "onnx":
-        return model, OnnxBackend(onnx_path or default_onnx_path(model_dir), model.frontend, model.emotions)
-    return model, TorchBackend(build_graph(model))
-
-
-def default_onnx_path(model_dir: str | Path) -> Path:
-    """Where ``ssaser export`` writes by default and ``--backend onnx`` looks: ``MODEL_DIR/model.onnx``,
-    else ``MODEL_DIR.onnx`` beside the directory."""
-    model_dir = Path(model_dir)
-    inside = model_dir / "model.onnx"
-    beside = model_dir.with_name(model_dir.name + ".onnx")
-    return beside if beside.is_file() and not inside.is_file() else inside
