@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ssaser.evaluation.ensemble import ENSEMBLE, member_summary, read_member, write_ensemble
+    from ssaser.evaluation.run_ensemble import ENSEMBLE, member_summary, read_member, write_ensemble
     from ssaser.training.provenance import machine_description
 
     members = [read_member(spec) for spec in args.members]

@@ -184,7 +184,7 @@ def paired_lines(models: Mapping[str, Mapping]) -> list[str]:
 
 
 def ensemble_lines(results: Mapping) -> list[str]:
-    """What an ensemble's results combine (:mod:`ssaser.evaluation.ensemble`); empty for a cv run."""
+    """What an ensemble's results combine (:mod:`ssaser.evaluation.run_ensemble`); empty for a cv run."""
     ensemble = results.get("ensemble")
     if not ensemble:
         return []

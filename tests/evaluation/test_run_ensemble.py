@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ssaser.errors import SsaserError
-from ssaser.evaluation.ensemble import ENSEMBLE, ensemble_results, read_member, write_ensemble
+from ssaser.evaluation.run_ensemble import ENSEMBLE, ensemble_results, read_member, write_ensemble
 from ssaser.evaluation.run_comparison import compare_runs, read_results
 
 EMOTIONS = ["anger", "joy", "sadness"]
