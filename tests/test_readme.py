@@ -26,6 +26,7 @@ def _blocks(section: str, language: str) -> list[str]:
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     build_random_model_dir(tmp_path / "runs" / "ssa" / "model")
+    build_random_model_dir(tmp_path / "runs" / "ssa-seed1" / "model", seed=1)  # the --ensemble example's
     for name, seconds in (("clip.wav", 3.5), ("other.flac", 2.0), ("talk.wav", 7.0), ("alice1.wav", 3.0),
                           ("alice2.wav", 3.0), ("alice3.wav", 3.0)):
         sf.write(tmp_path / name, generated_voice(seconds, seed=len(name)), 16000)
