@@ -257,7 +257,7 @@ def render_report(results: Mapping, drawn: set[str] | None = None) -> str:
                 ("curves.png", "Training curves")]
     shown = [(file, text) for file, text in figures if drawn is None or file in drawn]
     lines += [f"- {text}: ![{Path(file).stem}]({file})" for file, text in shown]
-    if len(shown) < len(figures):
+    if len(shown) < len(figures) and results.get("folds_completed", results["folds"]) < results["folds"]:
         lines.append("- The other figures are drawn when the run finishes.")
     lines.append("")
     lines += ["## The paper's Table 1 (UAR %, for context; other corpora)", "",
