@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ssaser.evaluation.report import ci_text
     from ssaser.evaluation.run_ensemble import ENSEMBLE, member_summary, read_member, write_ensemble
     from ssaser.training.provenance import machine_description
 
@@ -37,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {line}")
     for pair in results["paired"]:
         if pair["candidate"] == ENSEMBLE:  # the ensemble is the last system, so always the candidate
-            ci = pair.get("ci95")
-            interval = f" [{100 * (pair['mean'] - ci):+.2f}, {100 * (pair['mean'] + ci):+.2f}]" if ci else ""
-            print(f"  ensemble - {pair['baseline']}: {100 * pair['mean']:+.2f}{interval} points "
+            interval = ci_text(pair)
+            print(f"  ensemble - {pair['baseline']}: {100 * pair['mean']:+.2f}{' ' * bool(interval)}{interval} points "
                   f"({pair['better']} folds better, {pair['worse']} worse)")
     return 0

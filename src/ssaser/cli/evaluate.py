@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     figure = plot_confusion(evaluation.metrics["confusion"], evaluation.labels, out / "confusion.png",
                             f"{model_dir.name}: UAR {100 * evaluation.metrics['uar']:.1f} %")
-    results = {"model": " + ".join([model_dir.name, *(m.name for m in ensemble)]), "manifests": [str(Path(m).resolve()) for m in args.manifests],
+    results = {"model": " + ".join([model_dir.name, *(m.name for m in ensemble)]),
+               "manifests": [str(Path(m).resolve()) for m in args.manifests],
                "command": "ssaser " + shlex.join(sys.argv[1:]),
                "training_overlap": training_overlap(model_dir, evaluation.predictions["file"].tolist()),
                **evaluation.to_dict(), "figures": [str(figure)]}

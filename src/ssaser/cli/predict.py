@@ -67,7 +67,7 @@ def load_recognizer(args: argparse.Namespace, batch_size: int = 16):
     from ssaser.cli.paths import require_model_dir
     from ssaser.inference import Recognizer
 
-    ensemble = [require_model_dir(member) for member in getattr(args, "ensemble", None) or []]
+    ensemble = [require_model_dir(member) for member in args.ensemble or []]
     return Recognizer.from_pretrained(args.model_dir, backend=args.backend, onnx_path=args.onnx,
                                       speaker_stats=args.speaker_stats, speaker=args.speaker, batch_size=batch_size,
                                       ensemble=ensemble)

@@ -104,7 +104,7 @@ def ensemble_fold(members: Sequence[Member], k: int, emotions: Sequence[str]) ->
     outs = [_fold_outputs(m, k) for m in members]
     labels = outs[0]["labels"]
     for member, out in zip(members[1:], outs[1:]):
-        if out["labels"].shape != labels.shape or not np.array_equal(out["labels"], labels):
+        if not np.array_equal(out["labels"], labels):  # False for another shape too
             raise SsaserError(f"fold {k + 1}: {member.label} scored other utterances than {members[0].label}")
         if out["probs"].shape != outs[0]["probs"].shape:
             raise SsaserError(f"fold {k + 1}: {member.label} has posteriors of another shape")

@@ -102,7 +102,8 @@ def create_app_from_env() -> FastAPI:
     """App factory for ``uvicorn --factory ssaser.serve.app:create_app_from_env`` (several workers).
 
     Reads ``SSASER_MODEL_DIR`` (required), ``SSASER_BACKEND`` (torch), ``SSASER_SPEAKER_STATS``,
-    ``SSASER_ENSEMBLE`` (further model directories, separated by ``os.pathsep``) and the limits of :data:`ssaser.serve.limits.ENV_VARIABLES` (``SSASER_MAX_UPLOAD_MB``, ...).
+    ``SSASER_ENSEMBLE`` (further model directories, separated by ``os.pathsep``) and the limits of
+    :data:`ssaser.serve.limits.ENV_VARIABLES` (``SSASER_MAX_UPLOAD_MB``, ...).
     """
     model_dir = os.environ.get("SSASER_MODEL_DIR")
     if not model_dir:
@@ -110,5 +111,6 @@ def create_app_from_env() -> FastAPI:
     limits = limits_from_env()
     recognizer = Recognizer.from_pretrained(model_dir, backend=os.environ.get("SSASER_BACKEND", "torch"),
                                             speaker_stats=os.environ.get("SSASER_SPEAKER_STATS") or None,
-                                            ensemble=[d for d in os.environ.get("SSASER_ENSEMBLE", "").split(os.pathsep) if d])
+                                            ensemble=[d for d in os.environ.get("SSASER_ENSEMBLE", "").split(os.pathsep)
+                                                      if d])
     return create_app(recognizer, limits)
