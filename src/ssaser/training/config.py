@@ -65,6 +65,10 @@ class TrainConfig:
         Linear warm-up from 0 to ``lr`` over this many epochs' steps; 0 = none.
     label_smoothing : float
         Label smoothing of the emotion cross-entropy (the speaker term is left sharp); 0 = none.
+    mixup_alpha : float
+        Mixup of the training batches (:mod:`ssaser.training.mixup`): each batch is blended with
+        a shuffled copy of itself with a weight ``lam ~ Beta(alpha, alpha)`` and the loss blends
+        both targets the same way (the speaker term too); 0 = off. Not in the paper.
     ema_decay : float
         Weight averaging: validation, selection and the saved model use an exponential moving
         average of the weights (Lightning's ``EMAWeightAveraging``, updated every step with this
@@ -117,6 +121,7 @@ class TrainConfig:
     lr_schedule: str = "constant"
     warmup_epochs: float = checked(0.0, kind=float, lo=0, hi=100_000)
     label_smoothing: float = checked(0.0, kind=float, lo=0, hi=1, hi_open=True)
+    mixup_alpha: float = checked(0.0, kind=float, lo=0, hi=100)
     ema_decay: float = checked(0.0, kind=float, lo=0, hi=1, hi_open=True)
     patience: int = checked(0, kind=int, lo=0, hi=100_000)
     seed: int = checked(0, kind=int, lo=0, hi=2**32 - 1)
@@ -191,7 +196,7 @@ class TrainConfig:
 
 
 _NUMERIC = {"epochs": int, "batch_size": int, "batches_per_epoch": int, "lr": float, "weight_decay": float,
-            "warmup_epochs": float, "label_smoothing": float, "ema_decay": float,
+            "warmup_epochs": float, "label_smoothing": float, "mixup_alpha": float, "ema_decay": float,
             "patience": int, "seed": int, "segment_hop": int, "val_fraction": float, "num_workers": int}
 
 

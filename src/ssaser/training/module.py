@@ -24,6 +24,7 @@ from ssaser.models.config import ModelConfig
 from ssaser.models.spec import ModelSpec
 from ssaser.models.systems import build_system, system_loss
 from ssaser.training.augment import apply_augmentations, build_augmentations, step_generator
+from ssaser.training.mixup import mix_batch
 
 
 class SerLightningModule(L.LightningModule):
@@ -44,7 +45,7 @@ class SerLightningModule(L.LightningModule):
     augment : list of dict, optional
         The configuration's ``augment`` entries (:mod:`ssaser.training.augment`), applied to the
         training batches only.
-    lr_schedule, warmup_epochs, label_smoothing : str, float, float
+    lr_schedule, warmup_epochs, label_smoothing, mixup_alpha : str, float, float, float
         As in :class:`ssaser.training.config.TrainConfig`.
     """
 
@@ -62,6 +63,7 @@ class SerLightningModule(L.LightningModule):
         lr_schedule: str = "constant",
         warmup_epochs: float = 0.0,
         label_smoothing: float = 0.0,
+        mixup_alpha: float = 0.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -97,16 +99,28 @@ class SerLightningModule(L.LightningModule):
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         features, emotion, speaker, _ = batch
-        if self.augmentations:
-            generator = step_generator(self.hparams.seed, self.current_epoch, batch_idx, self.global_rank)
+        h = self.hparams
+        mixup_alpha = h.get("mixup_alpha", 0.0)  # absent from checkpoints written before mixup
+        if not (self.augmentations or mixup_alpha):
+            loss = self._loss(self.system(features), emotion, speaker)
+        else:
+            generator = step_generator(h.seed, self.current_epoch, batch_idx, self.global_rank)
             features = apply_augmentations(self.augmentations, features, emotion, generator)
-        output = self.system(features)
-        loss = system_loss(output, emotion, speaker if output.speaker_logits is not None else None,
-                           self.config.lambda_speaker, label_smoothing=self.hparams.label_smoothing)
+            if not mixup_alpha:
+                loss = self._loss(self.system(features), emotion, speaker)
+            else:
+                mixed = mix_batch(features, mixup_alpha, generator)
+                output = self.system(mixed.features)
+                loss = (mixed.lam * self._loss(output, emotion, speaker)
+                        + (1.0 - mixed.lam) * self._loss(output, emotion[mixed.partner], speaker[mixed.partner]))
         self._loss_sum += float(loss.detach())
         self._loss_count += 1
         self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=features.shape[0])
         return loss
+
+    def _loss(self, output, emotion: torch.Tensor, speaker: torch.Tensor) -> torch.Tensor:
+        return system_loss(output, emotion, speaker if output.speaker_logits is not None else None,
+                           self.config.lambda_speaker, label_smoothing=self.hparams.label_smoothing)
 
     def on_validation_epoch_start(self) -> None:
         self._val_probs, self._val_utt, self._val_emo = [], [], []
