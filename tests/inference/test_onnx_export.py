@@ -118,3 +118,9 @@ def test_window_normalised_model_exports_with_the_same_outputs(tmp_path):
     inputs = (waves, offsets, valid, mean, std)
     np.testing.assert_allclose(OnnxBackend(result.path).run(*inputs), TorchBackend(build_graph(model)).run(*inputs),
                                atol=1e-4)
+
+
+def test_cosine_speaker_head_exports_with_the_same_outputs(tmp_path):
+    model = build_random_model("ssa-crnn-r", seed=5, speaker_head="cosine")
+    result = export_onnx(model, tmp_path / "cosine.onnx")
+    assert result.max_abs_diff <= 1e-4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 #: Evaluation-mode factors of :class:`ConstrainedLinear`.
@@ -112,6 +113,33 @@ class ConstrainedLinear(nn.Module):
         """Logits ``(batch, C)`` for ``x (batch, n_em)``."""
         logits = (x @ self.unit_weight().t()) * self.column_scale(x)
         return logits if self.log_gain is None else logits * self.log_gain.exp()
+
+
+class CosineLinear(nn.Module):
+    """``scale * cos(x, w_k)`` per class ``k``: the head of AM-softmax (``speaker_head="cosine"``).
+
+    Embeddings and class weights are both L2-normalised, so a logit lies in ``[-scale, scale]``
+    and classes differ by direction only; the margin belongs to the loss
+    (:func:`ssaser.models.systems.system_loss`), since it needs the target.
+
+    Parameters
+    ----------
+    in_features, n_classes : int
+        ``n_em`` and ``C``.
+    scale : float
+        ``s``: the logits' bound.
+    """
+
+    def __init__(self, in_features: int, n_classes: int, scale: float) -> None:
+        super().__init__()
+        self.scale = float(scale)
+        self.weight = nn.Parameter(torch.empty(n_classes, in_features))
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x (batch, n_em)`` -> logits ``(batch, C)``."""
+        cosine = F.normalize(x, dim=-1) @ F.normalize(self.weight, dim=-1).t()
+        return self.scale * cosine
 
 
 def make_classifier(

@@ -40,6 +40,8 @@ EMBEDDING_ACTIVATIONS = ("leaky_relu", "none")
 ATTENTION_MASKS = ("none", "padding")
 #: Per-window normalisation of the emotion branch's input (ssaser.models.window_norm).
 WINDOW_NORMS = ("none", "mean", "mean_std")
+#: The speaker branch's classification layer (ssaser.models.classifier).
+SPEAKER_HEADS = ("linear", "cosine")
 #: The string options of ModelConfig and the values each accepts.
 _CHOICES = {
     "attention_scaling": ATTENTION_SCALINGS,
@@ -49,6 +51,7 @@ _CHOICES = {
     "embedding_activation": EMBEDDING_ACTIVATIONS,
     "attention_mask": ATTENTION_MASKS,
     "window_norm": WINDOW_NORMS,
+    "speaker_head": SPEAKER_HEADS,
 }
 
 
@@ -136,6 +139,14 @@ class ModelConfig:
     window_norm_prior : float
         Frames of weight of the prior (mean 0, variance 1: the input is already normalised)
         that the window's statistics are shrunk toward; 0 = the window's alone.
+    speaker_head : {"linear", "cosine"}
+        The speaker branch's classifier: ``"linear"`` (the paper's softmax layer) or
+        ``"cosine"``, additive-margin softmax (AM-softmax, as speaker verification trains
+        embeddings that carry over to unseen voices): logits ``speaker_scale * cos(e, w_k)``, and
+        in the loss the target's logit is lowered by ``speaker_scale * speaker_margin``. Not in
+        the paper.
+    speaker_scale, speaker_margin : float
+        AM-softmax's ``s`` and ``m`` (``"cosine"`` only).
     """
 
     # Bounds: a model file is checked before any tensor is allocated from it (see cost()).
@@ -162,6 +173,9 @@ class ModelConfig:
     attention_mask: str = "none"
     window_norm: str = "none"
     window_norm_prior: float = checked(20.0, kind=float, lo=0, hi=1e6)
+    speaker_head: str = "linear"
+    speaker_scale: float = checked(30.0, kind=float, lo=1, hi=100)
+    speaker_margin: float = checked(0.2, kind=float, lo=0, hi=1)
 
     def __post_init__(self) -> None:
         check_fields(self, ModelConfigError)
@@ -215,6 +229,11 @@ class ModelConfig:
     def mels_after_pool(self) -> int:
         """Frequency bins left after the pool."""
         return self.n_mels // self.pool[1]
+
+    @property
+    def speaker_logit_margin(self) -> float:
+        """What the loss subtracts from the target speaker's logit (0 for the linear head)."""
+        return self.speaker_scale * self.speaker_margin if self.speaker_head == "cosine" else 0.0
 
     @property
     def hidden_dim(self) -> int:

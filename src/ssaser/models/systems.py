@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ssaser.models.attention import SelfAttentionPooling, SelfSpeakerAttention, padding_frames_mask
-from ssaser.models.classifier import make_classifier
+from ssaser.models.classifier import CosineLinear, make_classifier
 from ssaser.models.config import ModelConfig, ModelConfigError
 from ssaser.models.crnn import CRNNEncoder
 from ssaser.models.registry import get_system
@@ -82,18 +82,19 @@ class ACRNNBranch(nn.Module):
         Output classes (emotions, or speakers for the speaker branch).
     constrained : bool
         Constrained classification layer (eq. 8, no bias) instead of a plain linear one.
+    cosine : bool
+        AM-softmax's cosine layer instead (the speaker branch with ``speaker_head="cosine"``).
     """
 
-    def __init__(self, config: ModelConfig, n_classes: int, constrained: bool) -> None:
+    def __init__(self, config: ModelConfig, n_classes: int, constrained: bool, cosine: bool = False) -> None:
         super().__init__()
         self.encoder = CRNNEncoder(config)
         self.attention = SelfAttentionPooling(config.hidden_dim)
         self.embedding = _Embedding(config.hidden_dim, config)
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = make_classifier(
-            config.embedding_dim, n_classes, constrained, eval_scale=config.constrained_eval_scale,
-            gain=config.constrained_gain,
-        )
+        self.classifier = CosineLinear(config.embedding_dim, n_classes, config.speaker_scale) if cosine else \
+            make_classifier(config.embedding_dim, n_classes, constrained, eval_scale=config.constrained_eval_scale,
+                            gain=config.constrained_gain)
 
     def forward(
         self, features: torch.Tensor, valid: torch.Tensor | None = None
@@ -132,7 +133,7 @@ class SSACRNN(nn.Module):
     def __init__(self, config: ModelConfig, n_emotions: int, n_speakers: int) -> None:
         super().__init__()
         self.config = config
-        self.speaker = ACRNNBranch(config, n_speakers, constrained=False)
+        self.speaker = ACRNNBranch(config, n_speakers, constrained=False, cosine=config.speaker_head == "cosine")
         self.encoder = CRNNEncoder(config)
         self.ssa = SelfSpeakerAttention(config)
         self.embedding = _Embedding(self.ssa.out_dim, config)
@@ -202,6 +203,7 @@ def system_loss(
     speaker_targets: torch.Tensor | None = None,
     lambda_speaker: float = 1.0,
     label_smoothing: float = 0.0,
+    speaker_margin: float = 0.0,
 ) -> torch.Tensor:
     """``CE(emotion) + lambda * CE(speaker)``; the speaker term only where the system has one.
 
@@ -217,10 +219,16 @@ def system_loss(
         Weight of the speaker term (``ModelConfig.lambda_speaker``).
     label_smoothing : float
         Label smoothing of the emotion term only.
+    speaker_margin : float
+        Subtracted from the target speaker's logit (AM-softmax's ``s * m``,
+        ``ModelConfig.speaker_logit_margin``); 0 = plain cross-entropy.
     """
     loss = F.cross_entropy(output.emotion_logits, emotion_targets, label_smoothing=label_smoothing)
     if output.speaker_logits is not None:
         if speaker_targets is None:
             raise ValueError("this system has a speaker branch: speaker_targets are needed for its loss")
-        loss = loss + lambda_speaker * F.cross_entropy(output.speaker_logits, speaker_targets)
+        logits = output.speaker_logits
+        if speaker_margin:
+            logits = logits - speaker_margin * F.one_hot(speaker_targets, logits.shape[-1]).to(logits.dtype)
+        loss = loss + lambda_speaker * F.cross_entropy(logits, speaker_targets)
     return loss

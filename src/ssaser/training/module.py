@@ -120,7 +120,8 @@ class SerLightningModule(L.LightningModule):
 
     def _loss(self, output, emotion: torch.Tensor, speaker: torch.Tensor) -> torch.Tensor:
         return system_loss(output, emotion, speaker if output.speaker_logits is not None else None,
-                           self.config.lambda_speaker, label_smoothing=self.hparams.label_smoothing)
+                           self.config.lambda_speaker, label_smoothing=self.hparams.label_smoothing,
+                           speaker_margin=self.config.speaker_logit_margin)
 
     def on_validation_epoch_start(self) -> None:
         self._val_probs, self._val_utt, self._val_emo = [], [], []
