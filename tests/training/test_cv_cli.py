@@ -60,6 +60,20 @@ def test_cv_writes_results_report_and_figures_and_resumes(tiny_manifest, feature
     assert _cv(tiny_manifest, feature_cache, out, *args, "--set", "lr=0.01") == 1
     assert "another configuration" in capsys.readouterr().err
 
+    # A run recorded before a configuration key existed (here: mixup_alpha) is the same run when
+    # the key is at its default, which keeps the old behaviour; another value is another run.
+    recorded = out / "cv_config.json"
+    signature = json.loads(recorded.read_text())
+    for config in signature["configs"].values():
+        del config["mixup_alpha"]
+    recorded.write_text(json.dumps(signature))
+    assert _cv(tiny_manifest, feature_cache, out, *args) == 0
+    log = capsys.readouterr().out
+    assert "[cv] acrnn:" not in log and "[cv] ssa-crnn-r:" not in log  # nothing retrained
+    assert kept.stat().st_mtime_ns == before
+    assert _cv(tiny_manifest, feature_cache, out, *args, "--set", "mixup_alpha=0.3") == 1
+    assert "another configuration (configs differ)" in capsys.readouterr().err
+
 
 def test_cv_with_a_test_part_reports_unseen_data(tiny_manifest, feature_cache, tmp_path):
     out = tmp_path / "cv_test"

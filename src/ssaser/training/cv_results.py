@@ -24,11 +24,23 @@ def complete_prefix(done: Mapping[str, Mapping[int, dict]]) -> dict[str, list[di
     return {m: [entries[i] for i in range(k)] for m, entries in done.items()}
 
 
+def with_newer_defaults(signature: Mapping) -> dict:
+    """``signature`` whose per-system configurations also hold the keys that a newer ssaser added,
+    at their defaults: a new key's default keeps the old behaviour, so a run recorded before the
+    key existed is the same run, and an upgrade does not stop it from resuming."""
+    defaults = TrainConfig().to_dict()
+    configs = signature.get("configs")
+    if not isinstance(configs, Mapping):
+        return dict(signature)
+    return {**signature, "configs": {m: {**defaults, **c} if isinstance(c, Mapping) else c
+                                     for m, c in configs.items()}}
+
+
 def check_same_run(out_dir: Path, signature: dict) -> None:
     """Record the run's signature in ``cv_config.json``, or refuse a folder holding another run's."""
     path = out_dir / "cv_config.json"
     if path.is_file():
-        previous = json.loads(path.read_text())
+        previous = with_newer_defaults(json.loads(path.read_text()))
         if previous != signature:
             changed = sorted(k for k in set(previous) | set(signature) if previous.get(k) != signature.get(k))
             raise SsaserError(f"{out_dir} holds a run with another configuration ({', '.join(changed)} differ): "
