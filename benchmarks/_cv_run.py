@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import numpy as np
+
 import torch
 
 from ssaser.training.cv import CvPlan, CvRun, _prepare
@@ -57,3 +59,13 @@ def selected_folds(run: Path, models: Sequence[str] | None = None) -> Iterator[S
             state = torch.load(checkpoints[-1], map_location="cpu", weights_only=True)["state_dict"]
             module.load_state_dict(state)
             yield SelectedFold(model, k, exp.corpus, sets, module.eval(), spec.model_config.segment_frames)
+
+
+def scored_parts(sel: SelectedFold) -> Iterator[tuple[str, object, np.ndarray]]:
+    """``(part, segment set, speaker of each segment)`` for the fold's ``val`` and ``test`` parts
+    that exist, in that order."""
+    speakers = sel.corpus.df["speaker"].astype(str).to_numpy()
+    for part in ("val", "test"):
+        data = getattr(sel.sets, part)
+        if data is not None:
+            yield part, data, speakers[np.asarray(sel.sets.rows[part])[data.utterance.numpy()]]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _cv_run import selected_folds
+from _cv_run import scored_parts, selected_folds
 from sklearn.metrics import roc_curve
 
 from ssaser.models.systems import attention_valid
@@ -85,13 +85,8 @@ def probe(run: Path) -> dict[str, list[tuple[float, ...]]]:
                                                 "test, input statistics": []}
     for sel in selected_folds(run, ["ssa-crnn-r"]):
         system = sel.module.system
-        speakers = sel.corpus.df["speaker"].astype(str).to_numpy()
-        for part in ("val", "test"):
-            data = getattr(sel.sets, part)
-            if data is None:
-                continue
+        for part, data, who in scored_parts(sel):
             utt = data.utterance.numpy()
-            who = speakers[np.asarray(sel.sets.rows[part])[utt]]
             first = np.zeros(data.n_utterances, dtype=int)
             first[utt[::-1]] = np.arange(len(utt))[::-1]  # a segment of each utterance
             who_utt = who[first]

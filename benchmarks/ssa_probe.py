@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _cv_run import selected_folds
+from _cv_run import scored_parts, selected_folds
 
 from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics
 from ssaser.models.systems import attention_valid, emotion_input
@@ -80,14 +80,9 @@ def main() -> None:
     table: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for sel in selected_folds(args.run, ["ssa-crnn-r"]):
         system = sel.module.system
-        speakers = sel.corpus.df["speaker"].astype(str).to_numpy()
         n_emo = len(sel.corpus.emotions)
-        for part in ("val", "test"):
-            data = getattr(sel.sets, part)
-            if data is None:
-                continue
+        for part, data, speaker in scored_parts(sel):
             utt = data.utterance.numpy()
-            speaker = speakers[np.asarray(sel.sets.rows[part])[utt]]
             emotion = data.emotion.numpy()
             h_em, h_sp, valid = branch_outputs(system, data.segments)
             own_pred = None
