@@ -62,10 +62,10 @@ def selected_folds(run: Path, models: Sequence[str] | None = None) -> Iterator[S
 
 
 def scored_parts(sel: SelectedFold) -> Iterator[tuple[str, object, np.ndarray]]:
-    """``(part, segment set, speaker of each segment)`` for the fold's ``val`` and ``test`` parts
-    that exist, in that order."""
+    """``(part, segment set, speaker of each utterance)`` for the fold's ``val`` and ``test`` parts
+    that exist, in that order (``sets.rows[part]`` are the utterances' corpus rows)."""
     speakers = sel.corpus.df["speaker"].astype(str).to_numpy()
     for part in ("val", "test"):
         data = getattr(sel.sets, part)
         if data is not None:
-            yield part, data, speakers[np.asarray(sel.sets.rows[part])[data.utterance.numpy()]]
+            yield part, data, speakers[np.asarray(sel.sets.rows[part])]

@@ -33,6 +33,7 @@ import torch
 from _cv_run import scored_parts, selected_folds
 from sklearn.metrics import roc_curve
 
+from ssaser.evaluation.metrics import aggregate_utterances
 from ssaser.models.systems import attention_valid
 
 
@@ -46,13 +47,6 @@ def speaker_outputs(system, segments: torch.Tensor, batch: int = 64) -> tuple[np
         logits.append(out[0].float())
         embeddings.append(out[1].float())
     return torch.cat(logits).numpy(), torch.cat(embeddings).numpy()
-
-
-def per_utterance(values: np.ndarray, utterance: np.ndarray, n: int) -> np.ndarray:
-    """Mean of each utterance's segment rows: ``(n, dim)``."""
-    out = np.zeros((n, values.shape[1]))
-    np.add.at(out, utterance, values)
-    return out / np.bincount(utterance, minlength=n)[:, None]
 
 
 def input_statistics(segments: torch.Tensor, utterance: np.ndarray, n: int) -> np.ndarray:
@@ -85,18 +79,15 @@ def probe(run: Path) -> dict[str, list[tuple[float, ...]]]:
                                                 "test, input statistics": []}
     for sel in selected_folds(run, ["ssa-crnn-r"]):
         system = sel.module.system
-        for part, data, who in scored_parts(sel):
+        for part, data, who_utt in scored_parts(sel):
             utt = data.utterance.numpy()
-            first = np.zeros(data.n_utterances, dtype=int)
-            first[utt[::-1]] = np.arange(len(utt))[::-1]  # a segment of each utterance
-            who_utt = who[first]
             logits, embeddings = speaker_outputs(system, data.segments)
-            eer, nn_acc = verification(per_utterance(embeddings, utt, data.n_utterances), who_utt)
+            eer, nn_acc = verification(aggregate_utterances(embeddings, utt, data.n_utterances), who_utt)
             closed = float("nan")
             if part == "val":
                 index = {s: i for i, s in enumerate(sel.sets.speakers)}
                 truth = np.array([index[s] for s in who_utt])
-                closed = 100 * float(np.mean(per_utterance(logits, utt, data.n_utterances).argmax(1) == truth))
+                closed = 100 * float(np.mean(aggregate_utterances(logits, utt, data.n_utterances).argmax(1) == truth))
             rows[part].append((eer, nn_acc, closed, len(set(who_utt))))
             eer, nn_acc = verification(input_statistics(data.segments, utt, data.n_utterances), who_utt)
             rows[f"{part}, input statistics"].append((eer, nn_acc, float("nan"), len(set(who_utt))))

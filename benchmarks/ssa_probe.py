@@ -81,8 +81,9 @@ def main() -> None:
     for sel in selected_folds(args.run, ["ssa-crnn-r"]):
         system = sel.module.system
         n_emo = len(sel.corpus.emotions)
-        for part, data, speaker in scored_parts(sel):
+        for part, data, utterance_speaker in scored_parts(sel):
             utt = data.utterance.numpy()
+            speaker = utterance_speaker[utt]
             emotion = data.emotion.numpy()
             h_em, h_sp, valid = branch_outputs(system, data.segments)
             own_pred = None

@@ -92,9 +92,11 @@ class ACRNNBranch(nn.Module):
         self.attention = SelfAttentionPooling(config.hidden_dim)
         self.embedding = _Embedding(config.hidden_dim, config)
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = CosineLinear(config.embedding_dim, n_classes, config.speaker_scale) if cosine else \
-            make_classifier(config.embedding_dim, n_classes, constrained, eval_scale=config.constrained_eval_scale,
-                            gain=config.constrained_gain)
+        if cosine:
+            self.classifier = CosineLinear(config.embedding_dim, n_classes, config.speaker_scale)
+        else:
+            self.classifier = make_classifier(config.embedding_dim, n_classes, constrained,
+                                              eval_scale=config.constrained_eval_scale, gain=config.constrained_gain)
 
     def forward(
         self, features: torch.Tensor, valid: torch.Tensor | None = None

@@ -100,19 +100,16 @@ class SerLightningModule(L.LightningModule):
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         features, emotion, speaker, _ = batch
         h = self.hparams
-        mixup_alpha = h.get("mixup_alpha", 0.0)  # absent from checkpoints written before mixup
-        if not (self.augmentations or mixup_alpha):
-            loss = self._loss(self.system(features), emotion, speaker)
-        else:
+        if self.augmentations or h.mixup_alpha:
             generator = step_generator(h.seed, self.current_epoch, batch_idx, self.global_rank)
             features = apply_augmentations(self.augmentations, features, emotion, generator)
-            if not mixup_alpha:
-                loss = self._loss(self.system(features), emotion, speaker)
-            else:
-                mixed = mix_batch(features, mixup_alpha, generator)
-                output = self.system(mixed.features)
-                loss = (mixed.lam * self._loss(output, emotion, speaker)
-                        + (1.0 - mixed.lam) * self._loss(output, emotion[mixed.partner], speaker[mixed.partner]))
+        if h.mixup_alpha:
+            mixed = mix_batch(features, h.mixup_alpha, generator)
+            output = self.system(mixed.features)
+            loss = (mixed.lam * self._loss(output, emotion, speaker)
+                    + (1.0 - mixed.lam) * self._loss(output, emotion[mixed.partner], speaker[mixed.partner]))
+        else:
+            loss = self._loss(self.system(features), emotion, speaker)
         self._loss_sum += float(loss.detach())
         self._loss_count += 1
         self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=features.shape[0])
