@@ -89,8 +89,8 @@ def test_ddp_two_processes_on_cpu(tiny_manifest, feature_cache, tmp_path):
 @pytest.mark.parametrize("augment", [(), ("--set", "augment=[{name: specaugment, time_width: 20}, {name: mel-warp}]",
                                           "--set", "lr_schedule=cosine", "--set", "warmup_epochs=1",
                                           "--set", "label_smoothing=0.1", "--set", "ema_decay=0.9",
-                                          "--set", "mixup_alpha=0.4")],
-                         ids=["plain", "specaugment-melwarp-cosine-warmup-smoothing-ema-mixup"])
+                                          "--set", "mixup_alpha=0.4", "--set", "speaker_adversary=0.5")],
+                         ids=["plain", "specaugment-melwarp-cosine-warmup-smoothing-ema-mixup-adversary"])
 def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_manifest, feature_cache, tmp_path, augment):
     common = ("--model", "ssa-crnn-r", "--epochs", "4", "--seed", "7", "--set", "batches_per_epoch=6", *augment)
     # The reference runs in this process (same code path, one interpreter start less), with the

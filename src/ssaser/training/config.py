@@ -69,6 +69,12 @@ class TrainConfig:
         Mixup of the training batches (:mod:`ssaser.training.mixup`): each batch is blended with
         a shuffled copy of itself with a weight ``lam ~ Beta(alpha, alpha)`` and the loss blends
         both targets the same way (the speaker term too); 0 = off. Not in the paper.
+    speaker_adversary : float
+        Weight of a speaker adversary on the emotion embedding (:mod:`ssaser.training.adversary`):
+        a classifier of the training speakers behind a gradient reversal that scales the gradient
+        reaching the emotion branch by ``-speaker_adversary``, pushing it towards features that do
+        not identify the voice; training only (the saved model is unchanged); 0 = off. Not in the
+        paper.
     ema_decay : float
         Weight averaging: validation, selection and the saved model use an exponential moving
         average of the weights (Lightning's ``EMAWeightAveraging``, updated every step with this
@@ -122,6 +128,7 @@ class TrainConfig:
     warmup_epochs: float = checked(0.0, kind=float, lo=0, hi=100_000)
     label_smoothing: float = checked(0.0, kind=float, lo=0, hi=1, hi_open=True)
     mixup_alpha: float = checked(0.0, kind=float, lo=0, hi=100)
+    speaker_adversary: float = checked(0.0, kind=float, lo=0, hi=100)
     ema_decay: float = checked(0.0, kind=float, lo=0, hi=1, hi_open=True)
     patience: int = checked(0, kind=int, lo=0, hi=100_000)
     seed: int = checked(0, kind=int, lo=0, hi=2**32 - 1)
@@ -196,7 +203,8 @@ class TrainConfig:
 
 
 _NUMERIC = {"epochs": int, "batch_size": int, "batches_per_epoch": int, "lr": float, "weight_decay": float,
-            "warmup_epochs": float, "label_smoothing": float, "mixup_alpha": float, "ema_decay": float,
+            "warmup_epochs": float, "label_smoothing": float, "mixup_alpha": float, "speaker_adversary": float,
+            "ema_decay": float,
             "patience": int, "seed": int, "segment_hop": int, "val_fraction": float, "num_workers": int}
 
 

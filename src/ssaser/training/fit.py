@@ -144,7 +144,8 @@ def fit_system(
     module = module_from_spec(spec, n_emotions, n_speakers, lr=config.lr, betas=config.betas,
                               weight_decay=config.weight_decay, seed=config.seed, augment=config.augment,
                               lr_schedule=config.lr_schedule, warmup_epochs=config.warmup_epochs,
-                              label_smoothing=config.label_smoothing, mixup_alpha=config.mixup_alpha)
+                              label_smoothing=config.label_smoothing, mixup_alpha=config.mixup_alpha,
+                              speaker_adversary=config.speaker_adversary)
     data = SegmentDataModule(train, val, config.batch_size, config.seed, config.batches_per_epoch, config.num_workers)
     monitor = "val_uar" if val is not None else None
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best-{epoch}", monitor=monitor, mode="max",

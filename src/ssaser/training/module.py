@@ -18,11 +18,13 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ssaser.evaluation.metrics import aggregate_utterances, classification_metrics
 from ssaser.models.config import ModelConfig
 from ssaser.models.spec import ModelSpec
 from ssaser.models.systems import build_system, system_loss
+from ssaser.training.adversary import SpeakerAdversary
 from ssaser.training.augment import apply_augmentations, build_augmentations, step_generator
 from ssaser.training.mixup import mix_batch
 
@@ -45,7 +47,7 @@ class SerLightningModule(L.LightningModule):
     augment : list of dict, optional
         The configuration's ``augment`` entries (:mod:`ssaser.training.augment`), applied to the
         training batches only.
-    lr_schedule, warmup_epochs, label_smoothing, mixup_alpha : str, float, float, float
+    lr_schedule, warmup_epochs, label_smoothing, mixup_alpha, speaker_adversary : str, float, float, float, float
         As in :class:`ssaser.training.config.TrainConfig`.
     """
 
@@ -64,12 +66,16 @@ class SerLightningModule(L.LightningModule):
         warmup_epochs: float = 0.0,
         label_smoothing: float = 0.0,
         mixup_alpha: float = 0.0,
+        speaker_adversary: float = 0.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.config = ModelConfig.from_dict(model_config)
         self.system = build_system(system_name, self.config, n_emotions, n_speakers)
         self.augmentations = build_augmentations(augment or [])
+        # Built after the system, so the system's initial weights do not depend on it.
+        self.adversary = (SpeakerAdversary(self.config.embedding_dim, n_speakers, speaker_adversary)
+                          if speaker_adversary else None)
         self.history: list[dict[str, Any]] = []
         self._loss_sum = 0.0
         self._loss_count = 0
@@ -116,9 +122,12 @@ class SerLightningModule(L.LightningModule):
         return loss
 
     def _loss(self, output, emotion: torch.Tensor, speaker: torch.Tensor) -> torch.Tensor:
-        return system_loss(output, emotion, speaker if output.speaker_logits is not None else None,
+        loss = system_loss(output, emotion, speaker if output.speaker_logits is not None else None,
                            self.config.lambda_speaker, label_smoothing=self.hparams.label_smoothing,
                            speaker_margin=self.config.speaker_logit_margin)
+        if self.adversary is not None:
+            loss = loss + F.cross_entropy(self.adversary(output.emotion_embedding), speaker)
+        return loss
 
     def on_validation_epoch_start(self) -> None:
         self._val_probs, self._val_utt, self._val_emo = [], [], []
