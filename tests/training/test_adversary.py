@@ -58,9 +58,19 @@ def test_the_emotion_branch_gets_the_adversarys_gradient_reversed_and_scaled():
 
     embedding = module.system(features).emotion_embedding
     F.cross_entropy(module.adversary.classifier(embedding), speaker).backward()  # no reversal
-    torch.testing.assert_close(reversed_grad, -0.5 * encoder_weight.grad)
+    torch.testing.assert_close(reversed_grad, -module.adversary.reversal_scale(1.0) * encoder_weight.grad)
     # The adversary itself learns at the full rate, in the usual direction.
     torch.testing.assert_close(head_grad, module.adversary.classifier[0].weight.grad)
+
+
+def test_the_reversal_rises_from_zero_to_its_weight_over_training():
+    adversary = SpeakerAdversary(8, 4, weight=0.5)
+    scales = [adversary.reversal_scale(p / 10) for p in range(11)]
+    assert scales[0] == 0.0 and all(a < b for a, b in zip(scales, scales[1:]))
+    assert 0.49 < scales[-1] <= 0.5 and adversary.reversal_scale(7.0) == scales[-1]  # clipped past the end
+    x = torch.randn(3, 8, requires_grad=True)
+    adversary(x, progress=0.0).sum().backward()
+    assert torch.equal(x.grad, torch.zeros_like(x))  # no push on the first step
 
 
 def test_the_system_and_its_saved_weights_are_the_same_with_or_without_the_adversary():

@@ -1,4 +1,5 @@
-"""The learning-rate schedule: warm-up and cosine decay per step, as the training logs record it."""
+"""What the training logs record per step: the learning-rate schedule (warm-up, cosine decay) and
+the speaker adversary's ramp."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 import pytest
 
 from ssaser.cli.main import main
+from ssaser.training.adversary import SpeakerAdversary
 from ssaser.training.module import lr_factor
 
 
@@ -36,6 +38,21 @@ def test_training_steps_follow_the_configured_schedule(tiny_manifest, feature_ca
     expected = [1e-3 * lr_factor("cosine", 4, 12)(s) for s in range(12)]
     assert len(lrs) == 12
     assert all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(lrs, expected)), lrs
+
+
+def test_the_speaker_adversarys_reversal_rises_over_the_training_steps(tiny_manifest, feature_cache, tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--manifest", str(tiny_manifest), "--cache", str(feature_cache), "--out", str(out),
+            "--model", "acrnn-r", "--preset", "tiny", "--epochs", "3", "--no-progress", "--accelerator", "cpu",
+            "--set", "batch_size=9", "--set", "batches_per_epoch=4", "--set", "speaker_adversary=0.5"]
+    assert main(args) == 0
+    rows = list(csv.DictReader((out / "logs" / "csv" / "version_0" / "metrics.csv").open()))
+    scales = [float(r["adversary_reversal"]) for r in rows if r.get("adversary_reversal")]
+    adversary = SpeakerAdversary(8, 2, weight=0.5)
+    assert len(scales) == 12
+    assert all(math.isclose(a, adversary.reversal_scale(s / 12), rel_tol=1e-5, abs_tol=1e-7)
+               for s, a in enumerate(scales)), scales
+    assert [r["adversary_loss"] for r in rows if r.get("adversary_loss")]  # once per epoch
 
 
 def _steps(run) -> int:

@@ -5,6 +5,9 @@ speaker-invariant SER (Li et al., ICASSP 2020, "Speaker-invariant affective repr
 learning via adversarial training"): a small classifier learns to tell the training speakers
 apart from the emotion embedding ``z_em``, behind a gradient reversal, so the emotion branch is
 pushed towards features that do not identify the voice, which an unseen voice then shifts less.
+As in Ganin & Lempitsky, the reversal's strength rises from 0 to its weight over training,
+``weight * (2 / (1 + exp(-10 p)) - 1)`` at progress ``p`` in [0, 1], so the random features of the
+first steps are not pushed around by an adversary that has not learnt anything yet.
 
 The adversary lives in the training module only: it is not part of the system, so a trained
 model, its weights file, its ONNX export and inference are the same with or without it. Not in
@@ -12,6 +15,8 @@ the paper; off by default.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -61,6 +66,12 @@ class SpeakerAdversary(nn.Module):
         self.classifier = nn.Sequential(nn.Linear(embedding_dim, embedding_dim), nn.ReLU(),
                                         nn.Linear(embedding_dim, n_speakers))
 
-    def forward(self, embedding: torch.Tensor) -> torch.Tensor:
-        """``embedding (batch, embedding_dim)`` -> speaker logits ``(batch, n_speakers)``."""
-        return self.classifier(reverse_gradient(embedding, self.weight))
+    def forward(self, embedding: torch.Tensor, progress: float = 1.0) -> torch.Tensor:
+        """``embedding (batch, embedding_dim)`` -> speaker logits ``(batch, n_speakers)``; the
+        gradient reaching ``embedding`` is scaled by ``-reversal_scale(progress)``."""
+        return self.classifier(reverse_gradient(embedding, self.reversal_scale(progress)))
+
+    def reversal_scale(self, progress: float) -> float:
+        """``weight * (2 / (1 + exp(-10 p)) - 1)``: 0 at the start, 0.987 ``weight`` at half way."""
+        p = min(1.0, max(0.0, float(progress)))
+        return self.weight * (2.0 / (1.0 + math.exp(-10.0 * p)) - 1.0)

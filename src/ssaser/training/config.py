@@ -72,9 +72,9 @@ class TrainConfig:
     speaker_adversary : float
         Weight of a speaker adversary on the emotion embedding (:mod:`ssaser.training.adversary`):
         a classifier of the training speakers behind a gradient reversal that scales the gradient
-        reaching the emotion branch by ``-speaker_adversary``, pushing it towards features that do
-        not identify the voice; training only (the saved model is unchanged); 0 = off. Not in the
-        paper.
+        reaching the emotion branch by ``-speaker_adversary`` (ramped up from 0 over training, as
+        in domain-adversarial training), pushing it towards features that do not identify the
+        voice; training only (the saved model is unchanged); 0 = off. Not in the paper.
     ema_decay : float
         Weight averaging: validation, selection and the saved model use an exponential moving
         average of the weights (Lightning's ``EMAWeightAveraging``, updated every step with this

@@ -82,6 +82,7 @@ class SerLightningModule(L.LightningModule):
         self._val_probs: list[torch.Tensor] = []
         self._val_utt: list[torch.Tensor] = []
         self._val_emo: list[torch.Tensor] = []
+        self._total_steps: int | None = None  # set with the optimiser; None: the adversary at full strength
 
     def forward(self, features: torch.Tensor):
         """``features (batch, 3, 300, 40)`` -> :class:`ssaser.models.SystemOutput`."""
@@ -91,6 +92,7 @@ class SerLightningModule(L.LightningModule):
         h = self.hparams
         optimizer = torch.optim.NAdam(self.parameters(), lr=h.lr, betas=tuple(h.betas), weight_decay=h.weight_decay)
         total = max(1, int(self.trainer.estimated_stepping_batches))
+        self._total_steps = total
         warmup = round(h.warmup_epochs * total / max(1, self.trainer.max_epochs))
         factor = lr_factor(h.lr_schedule, warmup, total)
         # Stepped per batch; its state (the step count) travels in the checkpoints, so a resumed
@@ -126,7 +128,14 @@ class SerLightningModule(L.LightningModule):
                            self.config.lambda_speaker, label_smoothing=self.hparams.label_smoothing,
                            speaker_margin=self.config.speaker_logit_margin)
         if self.adversary is not None:
-            loss = loss + F.cross_entropy(self.adversary(output.emotion_embedding), speaker)
+            # global_step is restored on resume: the reversal's ramp continues where it was.
+            progress = self.global_step / self._total_steps if self._total_steps else 1.0
+            adversary_loss = F.cross_entropy(self.adversary(output.emotion_embedding, progress), speaker)
+            # Near log(n_speakers) when the embedding no longer tells the speakers apart (under
+            # mixup: the mean over both targets).
+            self.log("adversary_loss", adversary_loss, on_step=False, on_epoch=True, batch_size=speaker.shape[0])
+            self.log("adversary_reversal", self.adversary.reversal_scale(progress), on_step=True, on_epoch=False)
+            loss = loss + adversary_loss
         return loss
 
     def on_validation_epoch_start(self) -> None:
