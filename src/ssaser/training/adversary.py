@@ -1,13 +1,17 @@
 """A speaker adversary on the emotion embedding (``TrainConfig.speaker_adversary``).
 
 Domain-adversarial training (Ganin & Lempitsky 2015) with speakers as the domains, as in
-speaker-invariant SER (Li et al., ICASSP 2020, "Speaker-invariant affective representation
-learning via adversarial training"): a small classifier learns to tell the training speakers
+speaker-invariant SER (Tu et al. 2019, arXiv:1903.09606; Lian et al. 2019, "Domain adversarial
+learning for emotion recognition"): a small classifier learns to tell the training speakers
 apart from the emotion embedding ``z_em``, behind a gradient reversal, so the emotion branch is
 pushed towards features that do not identify the voice, which an unseen voice then shifts less.
 As in Ganin & Lempitsky, the reversal's strength rises from 0 to its weight over training,
 ``weight * (2 / (1 + exp(-10 p)) - 1)`` at progress ``p`` in [0, 1], so the random features of the
 first steps are not pushed around by an adversary that has not learnt anything yet.
+
+For SSA-CRNN-r the reversed gradient also reaches the speaker branch through SSA's speaker half:
+the branch still learns to name the speakers through its own loss, while what SSA takes from it
+is pushed not to.
 
 The adversary lives in the training module only: it is not part of the system, so a trained
 model, its weights file, its ONNX export and inference are the same with or without it. Not in
