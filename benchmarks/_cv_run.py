@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
-
 import torch
 
 from ssaser.training.cv import CvPlan, CvRun, _prepare
 from ssaser.training.fold_sets import FoldSets
 from ssaser.training.fold_task import FoldTask, task_sets
-from ssaser.training.module import SerLightningModule, module_from_spec
+from ssaser.training.module import SerLightningModule, module_for_config
 
 
 @dataclass
@@ -55,7 +54,7 @@ def selected_folds(run: Path, models: Sequence[str] | None = None) -> Iterator[S
             if not checkpoints or not (fold_dir / "result.json").is_file():  # unfinished: not selected yet
                 continue
             sets = task_sets(exp.corpus, FoldTask(k, fold, model, config, run, exp.reported))
-            module = module_from_spec(spec, n_emotions, len(sets.speakers))
+            module = module_for_config(config, n_emotions, len(sets.speakers), spec)
             state = torch.load(checkpoints[-1], map_location="cpu", weights_only=True)["state_dict"]
             module.load_state_dict(state)
             yield SelectedFold(model, k, exp.corpus, sets, module.eval(), spec.model_config.segment_frames)

@@ -10,7 +10,7 @@ from ssaser.models.config import get_preset
 from ssaser.models.systems import system_loss
 from ssaser.training.adversary import SpeakerAdversary, reverse_gradient
 from ssaser.training.config import ConfigError, TrainConfig
-from ssaser.training.module import SerLightningModule
+from ssaser.training.module import SerLightningModule, module_for_config
 
 TINY = get_preset("tiny").to_dict()
 
@@ -82,6 +82,18 @@ def test_the_system_and_its_saved_weights_are_the_same_with_or_without_the_adver
     assert any(k.startswith("adversary.") for k in adversarial.state_dict())  # resumed with the run
     out = adversarial.eval().system(_batch()[0])
     assert out.emotion_logits.shape == (6, 3)
+
+
+def test_a_module_rebuilt_from_the_runs_config_takes_its_checkpoint_state():
+    # What rescoring a finished fold does (benchmarks/_cv_run.py): the adversary's weights need a place.
+    config = TrainConfig.from_dict({"model": "acrnn-r", "preset": "tiny", "speaker_adversary": 0.5, "lr": 3e-4})
+    trained = module_for_config(config, n_emotions=3, n_speakers=4)
+    rebuilt = module_for_config(config, n_emotions=3, n_speakers=4)
+    rebuilt.load_state_dict(trained.state_dict())  # strict
+    assert rebuilt.adversary is not None and rebuilt.hparams.speaker_adversary == 0.5 and rebuilt.hparams.lr == 3e-4
+    with pytest.raises(RuntimeError, match="adversary"):
+        module_for_config(TrainConfig.from_dict({"model": "acrnn-r", "preset": "tiny"}), 3, 4).load_state_dict(
+            trained.state_dict())
 
 
 def test_an_adversary_needs_two_training_speakers():

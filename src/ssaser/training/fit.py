@@ -28,7 +28,7 @@ from ssaser.training.checkpoint import AtomicCheckpointIO
 from ssaser.training.config import TrainConfig
 from ssaser.training.data import SegmentDataModule, SegmentSet, eval_loader
 from ssaser.models.spec import ModelSpec
-from ssaser.training.module import SerLightningModule, module_from_spec
+from ssaser.training.module import SerLightningModule, module_for_config
 
 
 @dataclass
@@ -141,11 +141,7 @@ def fit_system(
         check_checkpoint(last)  # before the Trainer exists: nothing is set up for a file we refuse
     L.seed_everything(config.seed, workers=True, verbose=False)
     spec = spec or config.model_spec()
-    module = module_from_spec(spec, n_emotions, n_speakers, lr=config.lr, betas=config.betas,
-                              weight_decay=config.weight_decay, seed=config.seed, augment=config.augment,
-                              lr_schedule=config.lr_schedule, warmup_epochs=config.warmup_epochs,
-                              label_smoothing=config.label_smoothing, mixup_alpha=config.mixup_alpha,
-                              speaker_adversary=config.speaker_adversary)
+    module = module_for_config(config, n_emotions, n_speakers, spec)
     data = SegmentDataModule(train, val, config.batch_size, config.seed, config.batches_per_epoch, config.num_workers)
     monitor = "val_uar" if val is not None else None
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best-{epoch}", monitor=monitor, mode="max",

@@ -26,6 +26,7 @@ from ssaser.models.spec import ModelSpec
 from ssaser.models.systems import build_system, system_loss
 from ssaser.training.adversary import SpeakerAdversary
 from ssaser.training.augment import apply_augmentations, build_augmentations, step_generator
+from ssaser.training.config import TrainConfig
 from ssaser.training.mixup import mix_batch
 
 
@@ -198,6 +199,24 @@ def lr_factor(schedule: str, warmup_steps: int, total_steps: int):
     return factor
 
 
-def module_from_spec(spec: ModelSpec, n_emotions: int, n_speakers: int, **kwargs: Any) -> SerLightningModule:
-    """A module for a resolved :class:`~ssaser.models.spec.ModelSpec` (``TrainConfig.model_spec()``)."""
-    return SerLightningModule(spec.system, spec.model_config.to_dict(), n_emotions, n_speakers, **kwargs)
+def module_for_config(
+    config: TrainConfig, n_emotions: int, n_speakers: int, spec: ModelSpec | None = None
+) -> SerLightningModule:
+    """The module that training builds for ``config``; also what rebuilds a fold's module to load
+    its checkpoint (settings such as ``speaker_adversary`` add parameters to the state).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's configuration.
+    n_emotions, n_speakers : int
+        Emotion classes; training speakers.
+    spec : ModelSpec, optional
+        ``config.model_spec()``, when the caller resolved it already.
+    """
+    spec = spec or config.model_spec()
+    return SerLightningModule(spec.system, spec.model_config.to_dict(), n_emotions, n_speakers, lr=config.lr,
+                              betas=config.betas, weight_decay=config.weight_decay, seed=config.seed,
+                              augment=config.augment, lr_schedule=config.lr_schedule,
+                              warmup_epochs=config.warmup_epochs, label_smoothing=config.label_smoothing,
+                              mixup_alpha=config.mixup_alpha, speaker_adversary=config.speaker_adversary)
